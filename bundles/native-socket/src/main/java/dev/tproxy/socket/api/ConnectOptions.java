@@ -1,0 +1,38 @@
+package dev.tproxy.socket.api;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.Objects;
+
+/**
+ * How to connect upstream.
+ *
+ * @param destination where to connect (the original destination of a diverted flow)
+ * @param source local address to bind before connecting (port chosen by the kernel), or null to let the
+ *        routing table choose the router's own address
+ * @param transparent set IP_TRANSPARENT so {@code source} may be a foreign address (the client's)
+ * @param mark SO_MARK for the socket's packets, 0 for none
+ */
+public record ConnectOptions(InetSocketAddress destination, InetAddress source, boolean transparent, int mark) {
+
+    public ConnectOptions {
+        Objects.requireNonNull(destination, "destination");
+        if (destination.isUnresolved()) {
+            throw new IllegalArgumentException("destination must be an address, not a name: " + destination);
+        }
+        if (source != null && (source.getAddress().length != destination.getAddress().getAddress().length)) {
+            throw new IllegalArgumentException("source " + source.getHostAddress() + " and destination "
+                    + destination.getAddress().getHostAddress() + " are of different address families");
+        }
+    }
+
+    /** Connect as the client: a transparent socket bound to the client's address. */
+    public static ConnectOptions asClient(InetSocketAddress destination, InetAddress client, int mark) {
+        return new ConnectOptions(destination, client, true, mark);
+    }
+
+    /** Connect as the router: the kernel picks the router's own source address. */
+    public static ConnectOptions asRouter(InetSocketAddress destination, int mark) {
+        return new ConnectOptions(destination, null, false, mark);
+    }
+}

@@ -1,0 +1,49 @@
+package dev.tproxy.socket.api;
+
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+
+/**
+ * A non-blocking connected TCP socket. Transfers return a byte count, {@link IoStatus#END_OF_STREAM} or
+ * {@link IoStatus#WOULD_BLOCK}; errors such as ECONNRESET or EPIPE are {@link NativeException}s.
+ */
+public interface StreamSocket extends NativeHandle {
+
+    /**
+     * Completes a non-blocking connect once epoll reported the socket writable or in error.
+     *
+     * @return 0 when connected, otherwise the errno of the failed connect (see {@link Errno})
+     */
+    int finishConnect();
+
+    /** Moves up to {@code maxBytes} from this socket's receive queue into {@code pipe}, without copying. */
+    long spliceTo(Pipe pipe, long maxBytes);
+
+    /** Reads into the direct buffer's remaining space (copy path, used when no pipe is available). */
+    long read(ByteBuffer direct);
+
+    /** Writes the direct buffer's remaining bytes (copy path). */
+    long write(ByteBuffer direct);
+
+    /** Sends FIN: no more bytes will be written; the other direction keeps flowing. */
+    void shutdownOutput();
+
+    /** Closes with SO_LINGER 0 so the peer receives RST instead of FIN. */
+    void resetAndClose();
+
+    /** TCP_NODELAY: send small writes at once (relayed bytes must not wait for Nagle). */
+    void setNoDelay(boolean on);
+
+    /** The pending socket error (SO_ERROR), cleared by reading it; 0 when none. */
+    int pendingError();
+
+    /** Bytes in the receive queue not yet read (FIONREAD / SIOCINQ). */
+    int receiveQueued();
+
+    /** Bytes in the send queue not yet acknowledged by the peer (SIOCOUTQ). */
+    int sendQueued();
+
+    InetSocketAddress localAddress();
+
+    InetSocketAddress remoteAddress();
+}

@@ -1,0 +1,74 @@
+package dev.tproxy.socket.internal;
+
+import dev.tproxy.socket.api.ConnectOptions;
+import dev.tproxy.socket.api.Epoll;
+import dev.tproxy.socket.api.EventFd;
+import dev.tproxy.socket.api.ListenOptions;
+import dev.tproxy.socket.api.ListeningSocket;
+import dev.tproxy.socket.api.Pipe;
+import dev.tproxy.socket.api.StreamSocket;
+import dev.tproxy.socket.api.TransparentSocketService;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+
+/** {@link TransparentSocketService} over libc through JNA direct mapping. Linux only. */
+@Component(service = TransparentSocketService.class)
+public final class JnaTransparentSocketService implements TransparentSocketService {
+
+    @Activate
+    public JnaTransparentSocketService() {
+        String os = System.getProperty("os.name", "unknown");
+        if (!os.toLowerCase(java.util.Locale.ROOT).startsWith("linux")) {
+            throw new IllegalStateException("dev.tproxy.native-socket needs Linux (TPROXY, epoll, splice); this is " + os);
+        }
+        LibC.load();
+    }
+
+    @Override
+    public ListeningSocket listen(ListenOptions options) {
+        return JnaListeningSocket.open(options);
+    }
+
+    @Override
+    public StreamSocket connect(ConnectOptions options) {
+        return JnaStreamSocket.connect(options);
+    }
+
+    @Override
+    public Epoll openEpoll(int maxEvents) {
+        return JnaEpoll.open(maxEvents);
+    }
+
+    @Override
+    public Pipe openPipe(int size) {
+        return JnaPipe.open(size);
+    }
+
+    @Override
+    public EventFd openEventFd() {
+        return JnaEventFd.open();
+    }
+
+    @Override
+    public long openFilesLimit() {
+        Scratch scratch = Scratch.get();
+        if (LibC.getrlimit(Linux.RLIMIT_NOFILE, scratch.value()) != 0) {
+            throw Errors.lastError("getrlimit(RLIMIT_NOFILE)");
+        }
+        return scratch.memory.getLong(Scratch.VALUE);
+    }
+
+    @Override
+    public int openFiles() {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return (int) fds.count();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list /proc/self/fd", e);
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package dev.tproxy.socket.internal;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+
+/** Small socket syscalls shared by listening and stream sockets, each failing with a clear exception. */
+final class SocketCalls {
+    private SocketCalls() {}
+
+    static int openStream(int family) {
+        int fd = LibC.socket(family, Linux.SOCK_STREAM | Linux.SOCK_NONBLOCK | Linux.SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            throw Errors.lastError(family == Linux.AF_INET6 ? "socket(AF_INET6)" : "socket(AF_INET)");
+        }
+        return fd;
+    }
+
+    static void setInt(int fd, int level, int option, int value, String name) {
+        Scratch scratch = Scratch.get();
+        scratch.intValue(value);
+        if (LibC.setsockopt(fd, level, option, scratch.value(), 4) != 0) {
+            throw Errors.lastError("setsockopt(" + name + ")");
+        }
+    }
+
+    static int getInt(int fd, int level, int option, String name) {
+        Scratch scratch = Scratch.get();
+        scratch.length(4);
+        if (LibC.getsockopt(fd, level, option, scratch.value(), scratch.length()) != 0) {
+            throw Errors.lastError("getsockopt(" + name + ")");
+        }
+        return scratch.intValue();
+    }
+
+    static void setTransparent(int fd, int family) {
+        if (family == Linux.AF_INET6) {
+            setInt(fd, Linux.SOL_IPV6, Linux.IPV6_TRANSPARENT, 1, "IPV6_TRANSPARENT");
+        } else {
+            setInt(fd, Linux.SOL_IP, Linux.IP_TRANSPARENT, 1, "IP_TRANSPARENT");
+        }
+    }
+
+    static void bind(int fd, InetAddress address, int port) {
+        Scratch scratch = Scratch.get();
+        int length = SockAddr.write(scratch.memory, Scratch.SOCKADDR, address, port);
+        if (LibC.bind(fd, scratch.sockaddr(), length) != 0) {
+            throw Errors.lastError("bind(" + new InetSocketAddress(address, port) + ")");
+        }
+    }
+
+    static InetSocketAddress localAddress(int fd) {
+        Scratch scratch = Scratch.get();
+        scratch.length(Linux.SIZEOF_SOCKADDR_STORAGE);
+        if (LibC.getsockname(fd, scratch.sockaddr(), scratch.length()) != 0) {
+            throw Errors.lastError("getsockname");
+        }
+        return SockAddr.read(scratch.memory, Scratch.SOCKADDR);
+    }
+
+    static InetSocketAddress remoteAddress(int fd) {
+        Scratch scratch = Scratch.get();
+        scratch.length(Linux.SIZEOF_SOCKADDR_STORAGE);
+        if (LibC.getpeername(fd, scratch.sockaddr(), scratch.length()) != 0) {
+            throw Errors.lastError("getpeername");
+        }
+        return SockAddr.read(scratch.memory, Scratch.SOCKADDR);
+    }
+
+    static int ioctlInt(int fd, int request, String name) {
+        Scratch scratch = Scratch.get();
+        scratch.intValue(0);
+        if (LibC.ioctl(fd, request, scratch.value()) != 0) {
+            throw Errors.lastError("ioctl(" + name + ")");
+        }
+        return scratch.intValue();
+    }
+
+    /** Closes a descriptor that never became a handle (setup failed half way). */
+    static void closeQuietly(int fd) {
+        if (fd >= 0) {
+            LibC.close(fd);
+        }
+    }
+}

@@ -1,0 +1,233 @@
+package dev.tproxy.socket.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tproxy.socket.api.Accepted;
+import dev.tproxy.socket.api.ClosedHandleException;
+import dev.tproxy.socket.api.ConnectOptions;
+import dev.tproxy.socket.api.Epoll;
+import dev.tproxy.socket.api.EpollEvents;
+import dev.tproxy.socket.api.Errno;
+import dev.tproxy.socket.api.EventFd;
+import dev.tproxy.socket.api.IoStatus;
+import dev.tproxy.socket.api.ListenOptions;
+import dev.tproxy.socket.api.ListeningSocket;
+import dev.tproxy.socket.api.NativeException;
+import dev.tproxy.socket.api.Pipe;
+import dev.tproxy.socket.api.StreamSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import org.junit.jupiter.api.Test;
+
+/** The service on loopback, without TPROXY: sockets, epoll, pipes, splice, errors and handle ownership. */
+class LoopbackSocketTest {
+    private final JnaTransparentSocketService service = new JnaTransparentSocketService();
+
+    private ListeningSocket listen(String address) throws Exception {
+        return service.listen(new ListenOptions(InetAddress.getByName(address), 0, 16, false, true, false));
+    }
+
+    /** Connects through the service and accepts the other end; returns {client side, server side}. */
+    private StreamSocket[] connectedPair(ListeningSocket listener) {
+        StreamSocket client = service.connect(ConnectOptions.asRouter(listener.localAddress(), 0));
+        try (Epoll epoll = service.openEpoll(4)) {
+            epoll.register(client, EpollEvents.OUT, 7);
+            assertEquals(1, epoll.await(5000));
+            assertEquals(7, epoll.readyToken(0));
+            assertTrue((epoll.readyEvents(0) & EpollEvents.OUT) != 0);
+        }
+        assertEquals(0, client.finishConnect());
+        Accepted accepted = acceptWithin(listener, 5000);
+        assertEquals(client.localAddress(), accepted.client());
+        assertEquals(listener.localAddress(), accepted.originalDestination());
+        return new StreamSocket[] {client, accepted.socket()};
+    }
+
+    private Accepted acceptWithin(ListeningSocket listener, int millis) {
+        try (Epoll epoll = service.openEpoll(1)) {
+            epoll.register(listener, EpollEvents.IN, 1);
+            epoll.await(millis);
+        }
+        Accepted accepted = listener.accept();
+        assertNotNull(accepted, "nothing to accept");
+        return accepted;
+    }
+
+    @Test
+    void acceptReportsClientAndLocalAddressForIpv4AndIpv6() throws Exception {
+        for (String address : new String[] {"127.0.0.1", "::1"}) {
+            try (ListeningSocket listener = listen(address)) {
+                assertNull(listener.accept(), "nothing pending yet");
+                StreamSocket[] pair = connectedPair(listener);
+                assertEquals(pair[0].remoteAddress(), pair[1].localAddress());
+                pair[0].close();
+                pair[1].close();
+            }
+        }
+    }
+
+    @Test
+    void spliceMoves16MiBByteExactThroughAPipe() throws Exception {
+        int total = 16 << 20;
+        ByteBuffer data = ByteBuffer.allocateDirect(total);
+        for (int i = 0; i < total; i++) {
+            data.put((byte) (i * 31 + (i >>> 13)));
+        }
+        data.flip();
+        ByteBuffer received = ByteBuffer.allocateDirect(total);
+        try (ListeningSocket a = listen("127.0.0.1"); ListeningSocket b = listen("127.0.0.1");
+                Pipe pipe = service.openPipe(1 << 20); Epoll epoll = service.openEpoll(8)) {
+            assertTrue(pipe.capacity() >= 65536);
+            StreamSocket[] in = connectedPair(a);   // writer in[0] -> in[1] -> splice -> out[0] -> out[1] reader
+            StreamSocket[] out = connectedPair(b);
+            epoll.register(in[0], EpollEvents.OUT, 1);
+            epoll.register(in[1], EpollEvents.IN, 2);
+            epoll.register(out[0], EpollEvents.OUT, 3);
+            epoll.register(out[1], EpollEvents.IN, 4);
+            long inPipe = 0;
+            boolean writerDone = false;
+            boolean sourceEnded = false;
+            while (received.hasRemaining()) {
+                epoll.await(1000);
+                if (data.hasRemaining()) {
+                    in[0].write(data);
+                } else if (!writerDone) {
+                    in[0].shutdownOutput();
+                    writerDone = true;
+                }
+                if (!sourceEnded) {
+                    long n = in[1].spliceTo(pipe, pipe.capacity() - inPipe);
+                    if (n == IoStatus.END_OF_STREAM && inPipe < pipe.capacity()) {
+                        sourceEnded = true;
+                    } else if (n > 0) {
+                        inPipe += n;
+                    }
+                }
+                assertEquals(inPipe, pipe.buffered());
+                if (inPipe > 0) {
+                    long n = pipe.spliceTo(out[0], inPipe);
+                    if (n > 0) {
+                        inPipe -= n;
+                    }
+                }
+                if (sourceEnded && inPipe == 0) {
+                    out[0].shutdownOutput();
+                }
+                out[1].read(received);
+            }
+            assertTrue(sourceEnded || inPipe == 0);
+            data.flip();
+            received.flip();
+            assertEquals(data, received, "16 MiB differ after splice");
+            ByteBuffer end = ByteBuffer.allocateDirect(16);
+            awaitReadable(out[1]);
+            assertEquals(IoStatus.END_OF_STREAM, out[1].read(end), "FIN relayed after the data");
+            for (StreamSocket s : in) s.close();
+            for (StreamSocket s : out) s.close();
+        }
+    }
+
+    private void awaitReadable(StreamSocket socket) {
+        try (Epoll epoll = service.openEpoll(1)) {
+            epoll.register(socket, EpollEvents.IN | EpollEvents.RDHUP, 1);
+            assertEquals(1, epoll.await(5000));
+        }
+    }
+
+    @Test
+    void refusedConnectIsReportedByFinishConnect() throws Exception {
+        InetSocketAddress unused;
+        try (ListeningSocket listener = listen("127.0.0.1")) {
+            unused = listener.localAddress();
+        }
+        StreamSocket socket = service.connect(ConnectOptions.asRouter(unused, 0));
+        try (Epoll epoll = service.openEpoll(1)) {
+            epoll.register(socket, EpollEvents.OUT, 1);
+            assertEquals(1, epoll.await(5000));
+        }
+        assertEquals(Errno.ECONNREFUSED, socket.finishConnect());
+        socket.close();
+    }
+
+    @Test
+    void resetCloseMakesThePeerSeeConnectionReset() throws Exception {
+        try (ListeningSocket listener = listen("127.0.0.1")) {
+            StreamSocket[] pair = connectedPair(listener);
+            pair[1].resetAndClose();
+            awaitReadable(pair[0]);
+            NativeException reset = assertThrows(NativeException.class, () -> pair[0].read(ByteBuffer.allocateDirect(8)));
+            assertEquals(Errno.ECONNRESET, reset.errno());
+            assertEquals("ECONNRESET", reset.errnoName());
+            pair[0].close();
+        }
+    }
+
+    @Test
+    void bindConflictNamesTheCallAndTheErrno() throws Exception {
+        try (ListeningSocket first = listen("127.0.0.1")) {
+            ListenOptions same = new ListenOptions(first.localAddress().getAddress(), first.localAddress().getPort(), 4, false, true, false);
+            NativeException failure = assertThrows(NativeException.class, () -> service.listen(same));
+            assertEquals(Errno.EADDRINUSE, failure.errno());
+            assertTrue(failure.getMessage().startsWith("bind(/127.0.0.1:" + first.localAddress().getPort() + "): EADDRINUSE"), failure.getMessage());
+        }
+    }
+
+    @Test
+    void closingTwiceIsHarmlessAndNeverClosesAReusedDescriptor() {
+        Pipe first = service.openPipe(65536);
+        int number = first.descriptor();
+        first.close();
+        first.close();
+        assertFalse(first.isOpen());
+        assertEquals(-1, first.descriptor());
+        Pipe second = service.openPipe(65536);
+        assertEquals(number, second.descriptor(), "the kernel reuses the lowest free number");
+        first.close();
+        assertTrue(second.isOpen());
+        assertEquals(0, second.buffered(), "the second pipe still works");
+        second.close();
+        assertThrows(ClosedHandleException.class, first::buffered);
+    }
+
+    @Test
+    void eventFdWakesAnEpollWaitFromAnotherThread() throws Exception {
+        try (Epoll epoll = service.openEpoll(2); EventFd wakeup = service.openEventFd()) {
+            epoll.register(wakeup, EpollEvents.IN, 42);
+            Thread signaller = new Thread(wakeup::signal);
+            signaller.start();
+            assertEquals(1, epoll.await(5000));
+            assertEquals(42, epoll.readyToken(0));
+            wakeup.drain();
+            assertEquals(0, epoll.await(0), "drained");
+            signaller.join();
+        }
+    }
+
+    @Test
+    void reportsOpenFilesAndTheirLimit() {
+        int before = service.openFiles();
+        Pipe pipe = service.openPipe(65536);
+        assertEquals(before + 2, service.openFiles());
+        pipe.close();
+        assertEquals(before, service.openFiles());
+        assertTrue(service.openFilesLimit() >= before);
+    }
+
+    @Test
+    void largeTokensSurviveTheEpollEventLayout() {
+        try (Epoll epoll = service.openEpoll(2); EventFd wakeup = service.openEventFd()) {
+            long token = 0x1234_5678_9abc_def0L;
+            epoll.register(wakeup, EpollEvents.IN, token);
+            wakeup.signal();
+            assertEquals(1, epoll.await(1000));
+            assertEquals(token, epoll.readyToken(0));
+            assertEquals(EpollEvents.IN, epoll.readyEvents(0));
+        }
+    }
+}

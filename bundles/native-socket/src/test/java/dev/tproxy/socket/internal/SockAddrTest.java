@@ -1,0 +1,42 @@
+package dev.tproxy.socket.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
+import com.sun.jna.Memory;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import org.junit.jupiter.api.Test;
+
+class SockAddrTest {
+    private final Memory memory = new Memory(Linux.SIZEOF_SOCKADDR_STORAGE);
+
+    @Test
+    void ipv4RoundTripsWithThePortInNetworkOrder() throws Exception {
+        int length = SockAddr.write(memory, 0, InetAddress.getByName("198.18.1.2"), 0x1f90);
+        assertEquals(Linux.SIZEOF_SOCKADDR_IN, length);
+        assertEquals(0x1f, memory.getByte(2));
+        assertEquals((byte) 0x90, memory.getByte(3));
+        assertEquals(new InetSocketAddress("198.18.1.2", 8080), SockAddr.read(memory, 0));
+    }
+
+    @Test
+    void ipv6RoundTrips() throws Exception {
+        int length = SockAddr.write(memory, 0, InetAddress.getByName("2001:2:0:1::2"), 443);
+        assertEquals(Linux.SIZEOF_SOCKADDR_IN6, length);
+        assertEquals(new InetSocketAddress("2001:2:0:1::2", 443), SockAddr.read(memory, 0));
+    }
+
+    @Test
+    void ipv4MappedIpv6ComesBackAsIpv4() throws Exception {
+        memory.clear();
+        memory.setShort(0, (short) Linux.AF_INET6);
+        memory.setByte(3, (byte) 80);
+        byte[] mapped = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff, (byte) 198, 18, 1, 2};
+        memory.write(Linux.OFFSETOF_SIN6_ADDR, mapped, 0, 16);
+        InetSocketAddress address = SockAddr.read(memory, 0);
+        assertInstanceOf(Inet4Address.class, address.getAddress());
+        assertEquals(new InetSocketAddress("198.18.1.2", 80), address);
+    }
+}
