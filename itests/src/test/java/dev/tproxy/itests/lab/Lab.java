@@ -37,9 +37,15 @@ public final class Lab implements AutoCloseable {
         return lab;
     }
 
+    /** The project's top directory: the nearest one, from the working directory up, that has native/lab/lab.sh. */
     public static Path projectRoot() {
-        String root = System.getProperty("tproxy.root");
-        return root == null ? Path.of("..").toAbsolutePath().normalize() : Path.of(root);
+        String start = System.getProperty("tproxy.root", System.getProperty("user.dir"));
+        for (Path dir = Path.of(start).toAbsolutePath().normalize(); dir != null; dir = dir.getParent()) {
+            if (java.nio.file.Files.isRegularFile(dir.resolve("native/lab/lab.sh"))) {
+                return dir;
+            }
+        }
+        throw new IllegalStateException("no native/lab/lab.sh above " + start);
     }
 
     public static Path labScript() {
@@ -50,6 +56,15 @@ public final class Lab implements AutoCloseable {
     public String router() { return prefix + "rtr"; }
     public String server() { return prefix + "srv"; }
     public String prefix() { return prefix; }
+
+    /**
+     * Diverts TCP flows from the client to {@code dports} (e.g. "80" or "80,443") into a transparent listener on
+     * {@code listenerPort} in the router, using the project's own host integration (native/tproxy-host).
+     */
+    public void intercept(int listenerPort, String dports) {
+        exec(router(), projectRoot().resolve("native/tproxy-host").toString(), "up", "--port", String.valueOf(listenerPort),
+                "--dports", dports, "--in-iface", "cli0");
+    }
 
     /** Runs a command inside a namespace of this lab and returns its output; a non-zero exit fails. */
     public String exec(String namespace, String... command) {

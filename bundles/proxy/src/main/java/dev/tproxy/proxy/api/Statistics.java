@@ -1,0 +1,16 @@
+package dev.tproxy.proxy.api;
+
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * Counters per listener and their totals, taken at one moment.
+ *
+ * @param takenAt when the counters were read
+ * @param perListener counters by listener name
+ * @param total the sum over all listeners (including listeners since removed)
+ * @param bitsPerSecondFromClient current client-to-server throughput (averaged over the last seconds)
+ * @param bitsPerSecondFromServer current server-to-client throughput
+ */
+public record Statistics(Instant takenAt, Map<String, TrafficCounters> perListener, TrafficCounters total,
+        long bitsPerSecondFromClient, long bitsPerSecondFromServer) {}

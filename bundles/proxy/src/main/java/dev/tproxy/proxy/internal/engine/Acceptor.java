@@ -1,0 +1,140 @@
+package dev.tproxy.proxy.internal.engine;
+
+import dev.tproxy.proxy.api.Addresses;
+
+import dev.tproxy.proxy.api.RefusalReason;
+import dev.tproxy.proxy.internal.config.ListenerSettings;
+import dev.tproxy.proxy.internal.config.SourceMode;
+import dev.tproxy.socket.api.Accepted;
+import dev.tproxy.socket.api.ConnectOptions;
+import dev.tproxy.socket.api.EpollEvents;
+import dev.tproxy.socket.api.Errno;
+import dev.tproxy.socket.api.ListeningSocket;
+import dev.tproxy.socket.api.NativeException;
+import dev.tproxy.socket.api.StreamSocket;
+import dev.tproxy.socket.api.TransparentSocketService;
+
+/**
+ * Accepts on one listening socket for one event loop. The socket is registered level-triggered and exclusive
+ * in every loop, so the kernel wakes one idle loop per arrival and nothing is missed. Out of file descriptors,
+ * the acceptor leaves the epoll for a while instead of spinning.
+ */
+final class Acceptor implements EventLoop.Handler {
+    private static final int BATCH = 64;
+    private static final long BACKOFF_NANOS = 100_000_000L;
+
+    private final ListenerRuntime listener;
+    private final ListeningSocket socket;
+    private final EventLoop loop;
+    private final RelayEngine engine;
+    private final TransparentSocketService sockets;
+    private int slot = -1;
+    private long pausedUntil;
+    private boolean paused;
+    private boolean closed;
+
+    Acceptor(ListenerRuntime listener, ListeningSocket socket, EventLoop loop, RelayEngine engine, TransparentSocketService sockets) {
+        this.listener = listener;
+        this.socket = socket;
+        this.loop = loop;
+        this.engine = engine;
+        this.sockets = sockets;
+    }
+
+    ListeningSocket socket() {
+        return socket;
+    }
+
+    EventLoop loop() {
+        return loop;
+    }
+
+    /** Loop thread. */
+    void open() {
+        slot = loop.register(socket, EpollEvents.IN | EpollEvents.EXCLUSIVE, this, 0);
+    }
+
+    /** Loop thread: leaves the epoll; the socket itself belongs to the listener. */
+    void close() {
+        closed = true;
+        if (!paused) {
+            loop.unregister(socket);
+        }
+        loop.release(slot);
+    }
+
+    @Override
+    public void onReady(int side, int events) {
+        for (int i = 0; i < BATCH && !paused && !closed; i++) {
+            Accepted accepted;
+            try {
+                accepted = socket.accept();
+            } catch (NativeException e) {
+                if (e.errno() == Errno.EMFILE || e.errno() == Errno.ENFILE) {
+                    pause(e);
+                    return;
+                }
+                throw e;
+            }
+            if (accepted == null) {
+                return;
+            }
+            admit(accepted);
+        }
+    }
+
+    private void pause(NativeException cause) {
+        paused = true;
+        pausedUntil = System.nanoTime() + BACKOFF_NANOS;
+        loop.unregister(socket);
+        listener.counters().refused(RefusalReason.NO_FILE_DESCRIPTORS);
+        engine.log().warn("listener " + listener.name() + ": " + cause.getMessage() + "; accepting again in 100ms");
+    }
+
+    /** The sweep: comes back into the epoll once the back-off is over (level-triggered, so nothing is lost). */
+    void checkPause(long now) {
+        if (paused && !closed && now - pausedUntil >= 0) {
+            paused = false;
+            loop.register(socket, EpollEvents.IN | EpollEvents.EXCLUSIVE, slot, 0);
+        }
+    }
+
+    private void admit(Accepted accepted) {
+        ListenerSettings settings = listener.settings();
+        ListenerCounters counters = listener.counters();
+        counters.accepted();
+        RefusalReason refusal = engine.admission().check(settings, accepted.client(), accepted.originalDestination(),
+                counters.active(), listener.fromClient(accepted.client().getAddress()));
+        if (refusal != null) {
+            counters.refused(refusal);
+            accepted.socket().resetAndClose();
+            return;
+        }
+        StreamSocket upstream;
+        try {
+            upstream = sockets.connect(settings.sourceMode() == SourceMode.CLIENT
+                    ? ConnectOptions.asClient(accepted.originalDestination(), accepted.client().getAddress(), settings.upstreamMark())
+                    : ConnectOptions.asRouter(accepted.originalDestination(), settings.upstreamMark()));
+        } catch (NativeException e) {
+            refuseAfterConnectError(accepted, e);
+            return;
+        }
+        counters.opened();
+        listener.clientOpened(accepted.client().getAddress());
+        Relay relay = new Relay(engine.nextId(), listener, loop, accepted.socket(), upstream, accepted.client(),
+                accepted.originalDestination(), engine);
+        engine.track(relay, loop);
+        relay.start();
+    }
+
+    private void refuseAfterConnectError(Accepted accepted, NativeException e) {
+        if (e.errno() == Errno.EMFILE || e.errno() == Errno.ENFILE) {
+            listener.counters().refused(RefusalReason.NO_FILE_DESCRIPTORS);
+        } else {
+            listener.counters().upstreamFailed(UpstreamFailures.of(e.errno()));
+        }
+        engine.log().info("listener " + listener.name() + ": client " + Addresses.format(accepted.client()) + " to "
+                + Addresses.format(accepted.originalDestination()) + " reset: " + e.getMessage());
+        accepted.socket().resetAndClose();
+    }
+}

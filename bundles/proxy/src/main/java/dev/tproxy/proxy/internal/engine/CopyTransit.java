@@ -1,0 +1,40 @@
+package dev.tproxy.proxy.internal.engine;
+
+import dev.tproxy.socket.api.StreamSocket;
+import java.nio.ByteBuffer;
+
+/** Moves bytes through a direct buffer (recv, then send): the fallback when no pipe can be had. */
+final class CopyTransit implements Transit {
+    static final int SIZE = 64 * 1024;
+
+    private final ByteBuffer buffer = ByteBuffer.allocateDirect(SIZE);
+    private boolean filled;
+
+    @Override
+    public long fill(StreamSocket source) {
+        buffer.clear();
+        long moved = source.read(buffer);
+        buffer.flip();
+        filled = moved > 0;
+        return moved;
+    }
+
+    @Override
+    public long drain(StreamSocket sink) {
+        long moved = sink.write(buffer);
+        if (!buffer.hasRemaining()) {
+            filled = false;
+        }
+        return moved;
+    }
+
+    @Override
+    public long pending() {
+        return filled ? buffer.remaining() : 0;
+    }
+
+    @Override
+    public boolean isPipe() {
+        return false;
+    }
+}

@@ -1,0 +1,140 @@
+package dev.tproxy.proxy.internal.engine;
+
+import dev.tproxy.socket.api.Errno;
+import dev.tproxy.socket.api.IoStatus;
+import dev.tproxy.socket.api.NativeException;
+import dev.tproxy.socket.api.StreamSocket;
+
+/**
+ * One direction of a relay: source socket to sink socket through a transit. Reads only when the transit is
+ * empty and stops reading while the sink is full, so the kernel's buffers carry the back-pressure. End of
+ * stream from the source, once everything before it is written, becomes a FIN to the sink (half-close); the
+ * other direction is not touched.
+ */
+final class Direction {
+    private final StreamSocket source;
+    private final StreamSocket sink;
+    private final int sourceSide;
+    private final int sinkSide;
+    private final TransitPool pool;
+    private final int pipeSize;
+    private Transit transit;
+    private boolean copyOnly;
+    private boolean sourceEnded;
+    private boolean finished;
+    private long bytes;
+
+    Direction(StreamSocket source, int sourceSide, StreamSocket sink, int sinkSide, TransitPool pool, int pipeSize) {
+        this.source = source;
+        this.sourceSide = sourceSide;
+        this.sink = sink;
+        this.sinkSide = sinkSide;
+        this.pool = pool;
+        this.pipeSize = pipeSize;
+    }
+
+    /**
+     * Moves bytes until a socket would block or {@code budget} transfers are used.
+     *
+     * @return true when the budget ran out with work left (call again soon)
+     * @throws RelayFault when a socket fails; says which side
+     */
+    boolean pump(int budget) {
+        while (budget-- > 0) {
+            if (transit != null && transit.pending() > 0) {
+                long moved = drain();
+                if (moved == IoStatus.WOULD_BLOCK) {
+                    return false;
+                }
+                bytes += moved;
+                continue;
+            }
+            if (sourceEnded) {
+                finish();
+                return false;
+            }
+            if (transit == null) {
+                transit = copyOnly ? pool.takeCopy() : pool.take(pipeSize);
+            }
+            long moved = fill();
+            if (moved == IoStatus.WOULD_BLOCK) {
+                release();
+                return false;
+            }
+            if (moved == IoStatus.END_OF_STREAM) {
+                sourceEnded = true;
+            }
+        }
+        return true;
+    }
+
+    private long fill() {
+        try {
+            return transit.fill(source);
+        } catch (NativeException e) {
+            if (e.errno() == Errno.EINVAL && transit.isPipe()) {
+                // This socket cannot splice: copy from now on.
+                copyOnly = true;
+                pool.give(transit);
+                transit = pool.takeCopy();
+                return fill();
+            }
+            throw new RelayFault(sourceSide, e.errno(), e.getMessage());
+        }
+    }
+
+    private long drain() {
+        try {
+            return transit.drain(sink);
+        } catch (NativeException e) {
+            throw new RelayFault(sinkSide, e.errno(), e.getMessage());
+        }
+    }
+
+    private void finish() {
+        if (!finished) {
+            finished = true;
+            release();
+            try {
+                sink.shutdownOutput();
+            } catch (NativeException e) {
+                throw new RelayFault(sinkSide, e.errno(), e.getMessage());
+            }
+        }
+    }
+
+    private void release() {
+        if (transit != null && transit.pending() == 0) {
+            pool.give(transit);
+            transit = null;
+        }
+    }
+
+    /** Gives back or closes the transit; the connection is ending. */
+    void discard() {
+        if (transit != null) {
+            if (transit.pending() == 0) {
+                pool.give(transit);
+            } else {
+                pool.discard(transit);
+            }
+            transit = null;
+        }
+    }
+
+    boolean sourceEnded() {
+        return sourceEnded;
+    }
+
+    boolean finished() {
+        return finished;
+    }
+
+    long bytes() {
+        return bytes;
+    }
+
+    long buffered() {
+        return transit == null ? 0 : transit.pending();
+    }
+}

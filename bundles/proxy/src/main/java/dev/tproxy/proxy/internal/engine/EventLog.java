@@ -1,0 +1,10 @@
+package dev.tproxy.proxy.internal.engine;
+
+/** Where the engine writes its one-line events; the OSGi Log Service in the runtime, a list in tests. */
+public interface EventLog {
+    void info(String message);
+
+    void warn(String message);
+
+    void error(String message, Throwable cause);
+}

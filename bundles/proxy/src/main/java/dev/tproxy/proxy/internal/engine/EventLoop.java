@@ -1,0 +1,227 @@
+package dev.tproxy.proxy.internal.engine;
+
+import dev.tproxy.socket.api.Epoll;
+import dev.tproxy.socket.api.EpollEvents;
+import dev.tproxy.socket.api.EventFd;
+import dev.tproxy.socket.api.NativeHandle;
+import dev.tproxy.socket.api.TransparentSocketService;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * One thread, one epoll. Every connection belongs to one loop for life, so relays need no locks. Other threads
+ * talk to the loop only through {@link #execute(Runnable)}, which queues the task and wakes the loop.
+ */
+public final class EventLoop implements Runnable {
+    /** Something registered in this loop's epoll; {@code side} tells which of its handles is ready. */
+    interface Handler {
+        void onReady(int side, int events);
+    }
+
+    static final int SWEEP_MILLIS = 200;
+    private static final int MAX_EVENTS = 256;
+    private static final int WAKEUP_SLOT = 0;
+
+    final int index;
+    final TransitPool transits;
+    private final Epoll epoll;
+    private final EventFd wakeup;
+    private final EventLog log;
+    private final Thread thread;
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final ArrayDeque<Relay> pending = new ArrayDeque<>();
+    private final Map<Long, Relay> relays = new HashMap<>();
+    private final List<Runnable> sweepers = new ArrayList<>();
+    private Handler[] handlers = new Handler[1024];
+    private int[] freeSlots = new int[1024];
+    private int freeCount;
+    private int nextSlot = 1;
+    private final ArrayList<Integer> releasedThisRound = new ArrayList<>();
+    private volatile boolean running = true;
+    private long nextSweep;
+
+    EventLoop(int index, TransparentSocketService sockets, TransitPool transits, EventLog log) {
+        this.index = index;
+        this.transits = transits;
+        this.log = log;
+        this.epoll = sockets.openEpoll(MAX_EVENTS);
+        this.wakeup = sockets.openEventFd();
+        epoll.register(wakeup, EpollEvents.IN, WAKEUP_SLOT);
+        this.thread = new Thread(this, "tproxy-loop-" + index);
+        this.thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    boolean inLoop() {
+        return Thread.currentThread() == thread;
+    }
+
+    /** Runs {@code task} on the loop thread (at once when called from it). */
+    public void execute(Runnable task) {
+        if (inLoop()) {
+            task.run();
+            return;
+        }
+        tasks.add(task);
+        wakeup.signal();
+    }
+
+    /** Runs {@code task} on the loop thread and completes with its result. */
+    <T> CompletableFuture<T> submit(Callable<T> task) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        execute(() -> {
+            try {
+                result.complete(task.call());
+            } catch (Throwable t) {
+                result.completeExceptionally(t);
+            }
+        });
+        return result;
+    }
+
+    /** Registers a handle; the handler hears of its readiness with {@code side}. Loop thread only. */
+    int register(NativeHandle handle, int events, Handler handler, int side) {
+        int slot = allocate(handler);
+        epoll.register(handle, events, token(slot, side));
+        return slot;
+    }
+
+    /** Registers a further handle of a handler that already has {@code slot}. */
+    void register(NativeHandle handle, int events, int slot, int side) {
+        epoll.register(handle, events, token(slot, side));
+    }
+
+    void unregister(NativeHandle handle) {
+        epoll.unregister(handle);
+    }
+
+    /** Frees a slot after this round of events, so a stale event of the same round cannot reach a new owner. */
+    void release(int slot) {
+        handlers[slot] = null;
+        releasedThisRound.add(slot);
+    }
+
+    private static long token(int slot, int side) {
+        return ((long) slot << 1) | side;
+    }
+
+    private int allocate(Handler handler) {
+        int slot;
+        if (freeCount > 0) {
+            slot = freeSlots[--freeCount];
+        } else {
+            slot = nextSlot++;
+            if (slot >= handlers.length) {
+                handlers = java.util.Arrays.copyOf(handlers, handlers.length * 2);
+                freeSlots = java.util.Arrays.copyOf(freeSlots, freeSlots.length * 2);
+            }
+        }
+        handlers[slot] = handler;
+        return slot;
+    }
+
+    /** Asks the loop to pump {@code relay} again after this round (it used its budget). */
+    void again(Relay relay) {
+        pending.addLast(relay);
+    }
+
+    void adopt(Relay relay) {
+        relays.put(relay.id, relay);
+    }
+
+    void forget(Relay relay) {
+        relays.remove(relay.id);
+    }
+
+    Iterable<Relay> relays() {
+        return relays.values();
+    }
+
+    int relayCount() {
+        return relays.size();
+    }
+
+    Relay relay(long id) {
+        return relays.get(id);
+    }
+
+    /** Runs {@code sweeper} on the loop every {@value #SWEEP_MILLIS} ms (timeouts, paused accepts). */
+    void everySweep(Runnable sweeper) {
+        sweepers.add(sweeper);
+    }
+
+    @Override
+    public void run() {
+        nextSweep = System.nanoTime() + SWEEP_MILLIS * 1_000_000L;
+        while (running) {
+            try {
+                round();
+            } catch (RuntimeException | Error e) {
+                log.error("event loop " + index + ": unexpected failure, continuing", e);
+            }
+        }
+        close();
+    }
+
+    private void round() {
+        long now = System.nanoTime();
+        int timeout = pending.isEmpty() ? (int) Math.max(0, (nextSweep - now) / 1_000_000L) : 0;
+        int ready = epoll.await(timeout);
+        for (int i = 0; i < ready; i++) {
+            long token = epoll.readyToken(i);
+            int slot = (int) (token >>> 1);
+            if (slot == WAKEUP_SLOT) {
+                wakeup.drain();
+                continue;
+            }
+            Handler handler = handlers[slot];
+            if (handler != null) {
+                handler.onReady((int) (token & 1), epoll.readyEvents(i));
+            }
+        }
+        for (int i = 0, n = pending.size(); i < n; i++) {
+            pending.pollFirst().resume();
+        }
+        for (Runnable task; (task = tasks.poll()) != null; ) {
+            task.run();
+        }
+        for (int i = 0; i < releasedThisRound.size(); i++) {
+            freeSlots[freeCount++] = releasedThisRound.get(i);
+        }
+        releasedThisRound.clear();
+        if (System.nanoTime() - nextSweep >= 0) {
+            for (Runnable sweeper : sweepers) {
+                sweeper.run();
+            }
+            nextSweep = System.nanoTime() + SWEEP_MILLIS * 1_000_000L;
+        }
+    }
+
+    /** Stops the loop; it closes its epoll and pools on the way out. */
+    void stop() {
+        running = false;
+        wakeup.signal();
+    }
+
+    void join(long millis) throws InterruptedException {
+        thread.join(millis);
+    }
+
+    private void close() {
+        for (Runnable task; (task = tasks.poll()) != null; ) {
+            task.run();
+        }
+        transits.closeAll();
+        epoll.close();
+        wakeup.close();
+    }
+}

@@ -1,0 +1,79 @@
+package dev.tproxy.proxy.internal.engine;
+
+import dev.tproxy.proxy.api.RefusalReason;
+import dev.tproxy.proxy.api.TrafficCounters;
+import dev.tproxy.proxy.api.UpstreamFailure;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+/** A listener's counters, updated by every event loop without locks. */
+public final class ListenerCounters {
+    private final LongAdder accepted = new LongAdder();
+    private final AtomicInteger active = new AtomicInteger();
+    private final LongAdder closed = new LongAdder();
+    private final LongAdder bytesFromClient = new LongAdder();
+    private final LongAdder bytesFromServer = new LongAdder();
+    private final Map<RefusalReason, LongAdder> refused = new EnumMap<>(RefusalReason.class);
+    private final Map<UpstreamFailure, LongAdder> failures = new EnumMap<>(UpstreamFailure.class);
+
+    public ListenerCounters() {
+        for (RefusalReason reason : RefusalReason.values()) {
+            refused.put(reason, new LongAdder());
+        }
+        for (UpstreamFailure failure : UpstreamFailure.values()) {
+            failures.put(failure, new LongAdder());
+        }
+    }
+
+    void accepted() {
+        accepted.increment();
+    }
+
+    void opened() {
+        active.incrementAndGet();
+    }
+
+    void closed() {
+        active.decrementAndGet();
+        closed.increment();
+    }
+
+    int active() {
+        return active.get();
+    }
+
+    void refused(RefusalReason reason) {
+        refused.get(reason).increment();
+    }
+
+    void upstreamFailed(UpstreamFailure failure) {
+        failures.get(failure).increment();
+    }
+
+    void fromClient(long bytes) {
+        bytesFromClient.add(bytes);
+    }
+
+    void fromServer(long bytes) {
+        bytesFromServer.add(bytes);
+    }
+
+    long bytesFromClient() {
+        return bytesFromClient.sum();
+    }
+
+    long bytesFromServer() {
+        return bytesFromServer.sum();
+    }
+
+    public TrafficCounters snapshot() {
+        Map<RefusalReason, Long> refusals = new EnumMap<>(RefusalReason.class);
+        refused.forEach((reason, count) -> refusals.put(reason, count.sum()));
+        Map<UpstreamFailure, Long> upstream = new EnumMap<>(UpstreamFailure.class);
+        failures.forEach((failure, count) -> upstream.put(failure, count.sum()));
+        return new TrafficCounters(accepted.sum(), active.get(), closed.sum(), refusals, upstream,
+                bytesFromClient.sum(), bytesFromServer.sum());
+    }
+}

@@ -1,0 +1,253 @@
+package dev.tproxy.proxy.internal.engine;
+
+import dev.tproxy.proxy.api.Addresses;
+
+import dev.tproxy.proxy.api.ConnectionInfo;
+import dev.tproxy.proxy.api.ConnectionState;
+import dev.tproxy.proxy.api.DropMode;
+import dev.tproxy.proxy.api.Durations;
+import dev.tproxy.proxy.api.UpstreamFailure;
+import dev.tproxy.proxy.internal.config.ListenerSettings;
+import dev.tproxy.socket.api.EpollEvents;
+import dev.tproxy.socket.api.Errno;
+import dev.tproxy.socket.api.NativeException;
+import dev.tproxy.socket.api.StreamSocket;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * One proxied connection: the client socket, the upstream socket and a {@link Direction} each way. Lives on
+ * one event loop from accept to close. Connecting → relaying (→ half-closed one way) → closed; a failure on
+ * one side resets the other, so each peer sees what it would have seen without the proxy.
+ */
+final class Relay implements EventLoop.Handler {
+    static final int CLIENT = 0;
+    static final int UPSTREAM = 1;
+    private static final int SOCKET_EVENTS = EpollEvents.IN | EpollEvents.OUT | EpollEvents.RDHUP | EpollEvents.EDGE_TRIGGERED;
+    private static final int BUDGET = 16;
+
+    final long id;
+    final ListenerRuntime listener;
+    private final EventLoop loop;
+    private final StreamSocket client;
+    private final StreamSocket upstream;
+    private final InetSocketAddress clientAddress;
+    private final InetSocketAddress destination;
+    private final Instant started = Instant.now();
+    private final long startNanos = System.nanoTime();
+    private final long connectDeadline;
+    private final RelayEndings endings;
+    private InetSocketAddress upstreamSource;
+    private ConnectionState state = ConnectionState.CONNECTING;
+    private Direction fromClient;
+    private Direction fromServer;
+    private long lastActivity = startNanos;
+    private int slot;
+    private boolean queued;
+
+    Relay(long id, ListenerRuntime listener, EventLoop loop, StreamSocket client, StreamSocket upstream,
+            InetSocketAddress clientAddress, InetSocketAddress destination, RelayEndings endings) {
+        this.id = id;
+        this.listener = listener;
+        this.loop = loop;
+        this.client = client;
+        this.upstream = upstream;
+        this.clientAddress = clientAddress;
+        this.destination = destination;
+        this.endings = endings;
+        this.connectDeadline = startNanos + listener.settings().connectTimeout().toNanos();
+    }
+
+    /** Registers both sockets; the upstream's first writable edge says the connect finished. */
+    void start() {
+        slot = loop.register(upstream, SOCKET_EVENTS, this, UPSTREAM);
+        loop.register(client, SOCKET_EVENTS, slot, CLIENT);
+        loop.adopt(this);
+    }
+
+    @Override
+    public void onReady(int side, int events) {
+        if (state == ConnectionState.CLOSED) {
+            return;
+        }
+        if (state == ConnectionState.CONNECTING) {
+            if (side == UPSTREAM) {
+                finishConnect(events);
+            } else if ((events & (EpollEvents.ERR | EpollEvents.HUP)) != 0) {
+                end(Ending.reset("client went away while connecting"));
+            }
+            return;
+        }
+        boolean broken = (events & (EpollEvents.ERR | EpollEvents.HUP | EpollEvents.RDHUP)) != 0;
+        boolean readable = broken || (events & EpollEvents.IN) != 0;
+        boolean writable = broken || (events & EpollEvents.OUT) != 0;
+        pump(side == CLIENT ? readable : writable, side == CLIENT ? writable : readable);
+    }
+
+    private void finishConnect(int events) {
+        int error = upstream.finishConnect();
+        if (error == 0 && (events & (EpollEvents.ERR | EpollEvents.HUP)) != 0) {
+            error = Errno.ECONNREFUSED;
+        }
+        if (error != 0) {
+            failUpstream(UpstreamFailures.of(error), Errno.name(error));
+            return;
+        }
+        try {
+            upstreamSource = upstream.localAddress();
+            upstream.setNoDelay(true);
+            client.setNoDelay(true);
+        } catch (NativeException e) {
+            failUpstream(UpstreamFailure.OTHER, e.getMessage());
+            return;
+        }
+        ListenerSettings settings = listener.settings();
+        fromClient = new Direction(client, CLIENT, upstream, UPSTREAM, loop.transits, settings.pipeSize());
+        fromServer = new Direction(upstream, UPSTREAM, client, CLIENT, loop.transits, settings.pipeSize());
+        state = ConnectionState.RELAYING;
+        // Bytes the client sent while we were connecting are waiting in the kernel: no edge will announce them.
+        pump(true, true);
+    }
+
+    /** The sweep: connect timeout, idle timeout. */
+    void checkTimers(long now) {
+        if (state == ConnectionState.CONNECTING) {
+            if (now - connectDeadline > 0) {
+                failUpstream(UpstreamFailure.TIMEOUT, "no answer within " + Durations.format(listener.settings().connectTimeout()));
+            }
+            return;
+        }
+        Duration idle = listener.settings().idleTimeout();
+        if (!idle.isZero() && state != ConnectionState.CLOSED && now - lastActivity > idle.toNanos()) {
+            end(Ending.graceful("idle timeout " + Durations.format(idle)));
+        }
+    }
+
+    void resume() {
+        queued = false;
+        if (state != ConnectionState.CLOSED && state != ConnectionState.CONNECTING) {
+            pump(true, true);
+        }
+    }
+
+    private void pump(boolean clientToServer, boolean serverToClient) {
+        try {
+            long before = fromClient.bytes() + fromServer.bytes();
+            boolean more = false;
+            if (clientToServer) {
+                long sent = fromClient.bytes();
+                more |= fromClient.pump(BUDGET);
+                listener.counters().fromClient(fromClient.bytes() - sent);
+            }
+            if (serverToClient) {
+                long sent = fromServer.bytes();
+                more |= fromServer.pump(BUDGET);
+                listener.counters().fromServer(fromServer.bytes() - sent);
+            }
+            if (fromClient.bytes() + fromServer.bytes() != before) {
+                lastActivity = System.nanoTime();
+            }
+            if (fromClient.finished() && fromServer.finished()) {
+                end(Ending.graceful("completed"));
+                return;
+            }
+            state = fromClient.finished() ? ConnectionState.CLIENT_HALF_CLOSED
+                    : fromServer.finished() ? ConnectionState.SERVER_HALF_CLOSED : ConnectionState.RELAYING;
+            if (more && !queued) {
+                queued = true;
+                loop.again(this);
+            }
+        } catch (RelayFault fault) {
+            String who = fault.side == CLIENT ? "client" : "server";
+            end(Ending.reset(who + " " + Errno.name(fault.errno)));
+        }
+    }
+
+    private void failUpstream(UpstreamFailure failure, String detail) {
+        listener.counters().upstreamFailed(failure);
+        end(Ending.reset("upstream " + failure.name().toLowerCase(java.util.Locale.ROOT) + " (" + detail + ")"));
+    }
+
+    /** Closes on an operator's request. */
+    void drop(DropMode mode) {
+        if (state != ConnectionState.CLOSED) {
+            end(mode == DropMode.RESET ? Ending.reset("dropped by operator (reset)") : Ending.graceful("dropped by operator"));
+        }
+    }
+
+    private void end(Ending ending) {
+        if (state == ConnectionState.CLOSED) {
+            return;
+        }
+        state = ConnectionState.CLOSED;
+        loop.unregister(client);
+        loop.unregister(upstream);
+        loop.release(slot);
+        if (fromClient != null) {
+            fromClient.discard();
+            fromServer.discard();
+        }
+        if (ending.reset()) {
+            client.resetAndClose();
+            upstream.resetAndClose();
+        } else {
+            shutdownQuietly(client);
+            shutdownQuietly(upstream);
+            client.close();
+            upstream.close();
+        }
+        loop.forget(this);
+        endings.ended(this, ending.reason());
+    }
+
+    private static void shutdownQuietly(StreamSocket socket) {
+        try {
+            socket.shutdownOutput();
+        } catch (NativeException e) {
+            // Already reset or never connected: closing is all that is left.
+        }
+    }
+
+    InetSocketAddress clientAddress() {
+        return clientAddress;
+    }
+
+    String describe(String reason) {
+        return "connection " + id + " closed: listener=" + listener.name() + " client=" + Addresses.format(clientAddress)
+                + " destination=" + Addresses.format(destination) + " upstream=" + Addresses.format(upstreamSource)
+                + " from-client=" + bytesFromClient() + " from-server=" + bytesFromServer()
+                + " duration=" + Durations.format(Duration.ofNanos(System.nanoTime() - startNanos)) + " reason=" + reason;
+    }
+
+    long bytesFromClient() {
+        return fromClient == null ? 0 : fromClient.bytes();
+    }
+
+    long bytesFromServer() {
+        return fromServer == null ? 0 : fromServer.bytes();
+    }
+
+    ConnectionInfo info(long now) {
+        return new ConnectionInfo(id, listener.name(), clientAddress, destination, upstreamSource, state, started,
+                Duration.ofNanos(now - startNanos), Duration.ofNanos(now - lastActivity), bytesFromClient(),
+                bytesFromServer(), client.descriptor(), upstream.descriptor(),
+                fromClient == null ? 0 : fromClient.buffered(), fromServer == null ? 0 : fromServer.buffered());
+    }
+
+    /** How a relay ends: FIN or RST to both peers, and why (for the log line). */
+    record Ending(String reason, boolean reset) {
+        static Ending graceful(String reason) {
+            return new Ending(reason, false);
+        }
+
+        static Ending reset(String reason) {
+            return new Ending(reason, true);
+        }
+    }
+
+    /** Told of every relay that ends. */
+    interface RelayEndings {
+        void ended(Relay relay, String reason);
+    }
+}

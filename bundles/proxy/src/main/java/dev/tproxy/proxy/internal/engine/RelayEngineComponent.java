@@ -1,0 +1,34 @@
+package dev.tproxy.proxy.internal.engine;
+
+import dev.tproxy.proxy.internal.config.EngineConfig;
+import dev.tproxy.socket.api.TransparentSocketService;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+import org.osgi.service.metatype.annotations.Designate;
+
+/** Runs the {@link RelayEngine} as a DS component, configured by PID {@value EngineConfig#PID} (optional). */
+@Component(name = EngineConfig.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL, service = RelayEngineComponent.class)
+@Designate(ocd = EngineConfig.class)
+public final class RelayEngineComponent {
+    private final RelayEngine engine;
+
+    @Activate
+    public RelayEngineComponent(@Reference TransparentSocketService sockets,
+            @Reference(service = LoggerFactory.class) Logger logger, EngineConfig config) {
+        this.engine = RelayEngine.from(sockets, new OsgiEventLog(logger), config);
+    }
+
+    public RelayEngine engine() {
+        return engine;
+    }
+
+    @Deactivate
+    void deactivate() {
+        engine.stop();
+    }
+}

@@ -1,0 +1,18 @@
+package dev.tproxy.proxy.internal.engine;
+
+import dev.tproxy.socket.api.StreamSocket;
+
+/** The buffer one direction moves bytes through: a pipe (splice, no copy) or a direct buffer (copy). */
+interface Transit {
+
+    /** Reads from {@code source} into this buffer: a byte count, END_OF_STREAM or WOULD_BLOCK. Only when empty. */
+    long fill(StreamSocket source);
+
+    /** Writes buffered bytes to {@code sink}: a byte count or WOULD_BLOCK. */
+    long drain(StreamSocket sink);
+
+    /** Bytes buffered, not yet written. */
+    long pending();
+
+    boolean isPipe();
+}

@@ -1,0 +1,131 @@
+package dev.tproxy.proxy.internal.listener;
+
+import dev.tproxy.proxy.api.DropMode;
+import dev.tproxy.proxy.api.ListenerState;
+import dev.tproxy.proxy.internal.config.ConfigurationError;
+import dev.tproxy.proxy.internal.config.ListenerConfig;
+import dev.tproxy.proxy.internal.config.ListenerSettings;
+import dev.tproxy.proxy.internal.engine.EventLog;
+import dev.tproxy.proxy.internal.engine.ListenerRuntime;
+import dev.tproxy.proxy.internal.engine.OsgiEventLog;
+import dev.tproxy.proxy.internal.engine.RelayEngine;
+import dev.tproxy.proxy.internal.engine.RelayEngineComponent;
+import dev.tproxy.socket.api.ListeningSocket;
+import dev.tproxy.socket.api.NativeException;
+import dev.tproxy.socket.api.TransparentSocketService;
+import java.util.List;
+import java.util.Map;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+import org.osgi.service.metatype.annotations.Designate;
+
+/**
+ * One transparent listener per factory configuration of PID {@value ListenerConfig#PID}. A change applies
+ * live: new values for limits, ACLs, timeouts and source mode take effect for new connections at once; a new
+ * port or address opens the new sockets before closing the old. A bad value is refused with the field's name
+ * and the listener keeps running with its last good configuration.
+ */
+@Component(name = ListenerConfig.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, service = ProxyListener.class)
+@Designate(ocd = ListenerConfig.class, factory = true)
+public final class ProxyListener {
+    private final RelayEngine engine;
+    private final TransparentSocketService sockets;
+    private final EventLog log;
+    private final ListenerRuntime runtime;
+
+    @Activate
+    public ProxyListener(@Reference RelayEngineComponent engine, @Reference TransparentSocketService sockets,
+            @Reference(service = LoggerFactory.class) Logger logger, ListenerConfig config, Map<String, Object> properties) {
+        this(engine.engine(), sockets, new OsgiEventLog(logger), String.valueOf(properties.get("service.pid")), config);
+    }
+
+    /** For tests and embedding without a framework. */
+    public ProxyListener(RelayEngine engine, TransparentSocketService sockets, EventLog log, String pid, ListenerConfig config) {
+        this.engine = engine;
+        this.sockets = sockets;
+        this.log = log;
+        this.runtime = new ListenerRuntime(pid);
+        engine.register(runtime);
+        apply(config);
+    }
+
+    @Modified
+    public void modified(ListenerConfig config) {
+        apply(config);
+    }
+
+    private synchronized void apply(ListenerConfig config) {
+        ListenerSettings next;
+        try {
+            next = ListenerSettings.from(config);
+        } catch (ConfigurationError e) {
+            reject("rejected configuration: " + e.getMessage());
+            return;
+        }
+        ListenerSettings current = runtime.settings();
+        boolean running = runtime.state() == ListenerState.RUNNING;
+        if (running && !current.needsNewSockets(next)) {
+            runtime.settings(next);
+            runtime.state(ListenerState.RUNNING, null);
+            log.info("listener " + next.name() + ": reconfigured " + next.describe());
+            return;
+        }
+        List<ListeningSocket> opened;
+        try {
+            opened = ListenerSockets.open(sockets, next);
+        } catch (NativeException e) {
+            if (running) {
+                reject("cannot apply the new configuration: " + e.getMessage());
+            } else {
+                runtime.settings(next);
+                runtime.state(ListenerState.FAILED, e.getMessage());
+                log.warn("listener " + next.name() + ": not listening: " + e.getMessage());
+            }
+            return;
+        }
+        List<ListeningSocket> previous = runtime.sockets();
+        runtime.settings(next);
+        opened.forEach(socket -> engine.attach(runtime, socket));
+        runtime.sockets(opened);
+        runtime.state(ListenerState.RUNNING, null);
+        closeAll(previous);
+        log.info("listener " + next.name() + ": listening on " + runtime.info().boundAddresses() + " " + next.describe());
+    }
+
+    private void reject(String error) {
+        if (runtime.settings() == null) {
+            runtime.state(ListenerState.FAILED, error);
+            log.warn("listener " + runtime.pid() + ": " + error);
+        } else {
+            runtime.lastError(error + "; keeping the previous configuration");
+            log.warn("listener " + runtime.name() + ": " + error + "; keeping the previous configuration");
+        }
+    }
+
+    private void closeAll(List<ListeningSocket> listening) {
+        for (ListeningSocket socket : listening) {
+            engine.detach(socket);
+            socket.close();
+        }
+    }
+
+    @Deactivate
+    public synchronized void deactivate() {
+        closeAll(runtime.sockets());
+        runtime.sockets(List.of());
+        runtime.state(ListenerState.STOPPED, null);
+        engine.dropAll(runtime, DropMode.GRACEFUL);
+        engine.unregister(runtime);
+        log.info("listener " + runtime.name() + ": stopped");
+    }
+
+    public ListenerRuntime runtime() {
+        return runtime;
+    }
+}
