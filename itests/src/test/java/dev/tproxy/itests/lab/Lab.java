@@ -23,6 +23,7 @@ public final class Lab implements AutoCloseable {
 
     private final String prefix;
     private boolean closed;
+    private boolean intercepting;
 
     private Lab(String prefix) {
         this.prefix = prefix;
@@ -62,8 +63,12 @@ public final class Lab implements AutoCloseable {
      * {@code listenerPort} in the router, using the project's own host integration (native/tproxy-host).
      */
     public void intercept(int listenerPort, String dports) {
-        exec(router(), projectRoot().resolve("native/tproxy-host").toString(), "up", "--port", String.valueOf(listenerPort),
-                "--dports", dports, "--in-iface", "cli0");
+        exec(router(), hostScript(), "up", "--port", String.valueOf(listenerPort), "--dports", dports, "--in-iface", "cli0");
+        intercepting = true;
+    }
+
+    private static String hostScript() {
+        return projectRoot().resolve("native/tproxy-host").toString();
     }
 
     /** Runs a command inside a namespace of this lab and returns its output; a non-zero exit fails. */
@@ -98,6 +103,10 @@ public final class Lab implements AutoCloseable {
             return;
         }
         closed = true;
+        if (intercepting) {
+            // Leaves no state file behind in /run/tproxy-host, which the host shares with every namespace.
+            tryExec(router(), hostScript(), "down");
+        }
         Shell.tryRun(Duration.ofSeconds(30), labScript().toString(), "down", prefix);
     }
 

@@ -6,6 +6,7 @@ import dev.tproxy.socket.api.StreamSocket;
 /** Moves bytes socket to pipe to socket with splice: the data never enters user space. */
 final class PipeTransit implements Transit {
     final Pipe pipe;
+    long idleSince;
     private long pending;
 
     PipeTransit(Pipe pipe) {

@@ -85,6 +85,7 @@ public final class RelayEngine implements Relay.RelayEndings {
         for (Relay relay : due) {
             relay.checkTimers(now);
         }
+        loop.transits.trim(now);
         for (List<Acceptor> perLoop : acceptors.values()) {
             Acceptor acceptor = perLoop.get(loop.index);
             acceptor.checkPause(now);

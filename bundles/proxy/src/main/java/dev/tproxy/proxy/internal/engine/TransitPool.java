@@ -12,6 +12,8 @@ import java.util.ArrayDeque;
  */
 final class TransitPool {
     private static final int IDLE_COPY_BUFFERS = 16;
+    /** Idle pipes unused this long are closed: a quiet proxy holds no pipes (two descriptors each). */
+    private static final long IDLE_PIPE_NANOS = 5_000_000_000L;
 
     private final TransparentSocketService sockets;
     private final int maxPipes;
@@ -60,6 +62,7 @@ final class TransitPool {
             discard(transit);
         } else if (transit instanceof PipeTransit pipe) {
             if (idlePipes.size() < maxIdlePipes) {
+                pipe.idleSince = System.nanoTime();
                 idlePipes.addLast(pipe);
             } else {
                 discard(pipe);
@@ -74,6 +77,13 @@ final class TransitPool {
         if (transit instanceof PipeTransit pipe) {
             pipe.pipe.close();
             pipesOpen--;
+        }
+    }
+
+    /** Closes pipes that have been idle too long (oldest are at the head). Called by the loop's sweep. */
+    void trim(long now) {
+        while (!idlePipes.isEmpty() && now - idlePipes.peekFirst().idleSince > IDLE_PIPE_NANOS) {
+            discard(idlePipes.pollFirst());
         }
     }
 

@@ -31,7 +31,7 @@ import org.osgi.service.metatype.annotations.Designate;
  * port or address opens the new sockets before closing the old. A bad value is refused with the field's name
  * and the listener keeps running with its last good configuration.
  */
-@Component(name = ListenerConfig.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, service = ProxyListener.class)
+@Component(name = ListenerConfig.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, service = ProxyListener.class, immediate = true)
 @Designate(ocd = ListenerConfig.class, factory = true)
 public final class ProxyListener {
     private final RelayEngine engine;

@@ -1,0 +1,254 @@
+package dev.tproxy.itests.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tproxy.itests.lab.Lab;
+import dev.tproxy.itests.lab.Peers;
+import dev.tproxy.itests.runtime.RuntimeUnderTest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * What users rely on, through the real runtime in the lab's router with real TPROXY: bytes exact both ways,
+ * half-close, resets where the kernel would give them, timeouts, IPv6, live reconfiguration, no leaked fds.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RelayBehaviourIT {
+    private static final Map<String, Object> CONFIG = Map.of("connect.timeout", "2s");
+
+    private static Lab lab;
+    private static Peers peers;
+    private static RuntimeUnderTest runtime;
+    private static final List<ServerSocket> servers = new ArrayList<>();
+    private static int baselineFds;
+
+    @BeforeAll
+    static void start() throws Exception {
+        lab = Lab.create();
+        lab.intercept(9876, TestServers.PORTS);
+        peers = new Peers(lab);
+        for (String address : new String[] {Lab.SERVER_V4, Lab.SERVER_V6}) {
+            serve(address, TestServers.ECHO, TestServers::echo);
+            serve(address, TestServers.BULK, TestServers::bulk);
+            serve(address, TestServers.REPLY_AFTER_EOF, TestServers::replyAfterEof);
+            serve(address, TestServers.HOLD, TestServers::hold);
+            serve(address, TestServers.RESET_AT_ONCE, TestServers::resetAtOnce);
+            serve(address, TestServers.WHOAMI, TestServers::whoami);
+        }
+        runtime = RuntimeUnderTest.install(lab, CONFIG).start();
+        baselineFds = runtime.openFiles();
+    }
+
+    private static void serve(String address, int port, Consumer<Socket> handler) throws Exception {
+        ServerSocket server = peers.listen(address, port);
+        servers.add(server);
+        peers.serve(server, handler);
+    }
+
+    @AfterAll
+    static void stop() throws IOException {
+        if (runtime != null) {
+            runtime.close();
+        }
+        for (ServerSocket server : servers) {
+            server.close();
+        }
+        if (peers != null) {
+            peers.close();
+        }
+        if (lab != null) {
+            lab.close();
+        }
+    }
+
+    private static String server(String family) {
+        return family.equals("ipv6") ? Lab.SERVER_V6 : Lab.SERVER_V4;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ipv4", "ipv6"})
+    @Order(1)
+    void bulkBothWaysAtOnceArrivesByteExact(String family) throws Exception {
+        String expectedFromServer = TestServers.seededDigest(2, TestServers.BULK_BYTES);
+        String expectedFromClient = TestServers.seededDigest(1, TestServers.BULK_BYTES);
+        long started = System.nanoTime();
+        try (Socket client = peers.dial(server(family), TestServers.BULK)) {
+            CompletableFuture<Void> sending = peers.async(() -> {
+                TestServers.sendSeeded(client.getOutputStream(), 1, TestServers.BULK_BYTES);
+                client.shutdownOutput();
+                return null;
+            });
+            String received = TestServers.digest(client.getInputStream());
+            sending.get(60, TimeUnit.SECONDS);
+            double seconds = (System.nanoTime() - started) / 1e9;
+            System.out.printf("bulk %s: 2 x %d MiB both ways at once in %.2f s: %.0f Mbit/s each way%n", family,
+                    TestServers.BULK_BYTES >> 20, seconds, TestServers.BULK_BYTES * 8 / seconds / 1e6);
+            assertEquals(expectedFromServer, received, "server to client");
+        }
+        RuntimeUnderTest.await("the server's digest", Duration.ofSeconds(30), () -> TestServers.lastBulkDigest != null);
+        assertEquals(expectedFromClient, TestServers.lastBulkDigest, "client to server");
+        TestServers.lastBulkDigest = null;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ipv4", "ipv6"})
+    @Order(2)
+    void afterTheClientsFinTheWholeCloseDelimitedReplyArrives(String family) throws Exception {
+        try (Socket client = peers.dial(server(family), TestServers.REPLY_AFTER_EOF)) {
+            client.getOutputStream().write(new byte[12345]);
+            client.shutdownOutput();
+            InputStream in = client.getInputStream();
+            byte[] header = new byte["got 12345\n".length()];
+            assertEquals(header.length, in.readNBytes(header, 0, header.length));
+            assertEquals("got 12345\n", new String(header));
+            assertEquals(TestServers.seededDigest(3, TestServers.REPLY_BYTES), TestServers.digest(in));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ipv4", "ipv6"})
+    @Order(3)
+    void theServerSeesTheClientsAddress(String family) throws Exception {
+        try (Socket client = peers.dial(server(family), TestServers.WHOAMI)) {
+            String seen = new String(client.getInputStream().readAllBytes());
+            String expected = family.equals("ipv6") ? "2001:2:0:1:0:0:0:2" : Lab.CLIENT_V4;
+            assertEquals(expected, seen);
+        }
+    }
+
+    @Test
+    @Order(4)
+    void aThousandConcurrentConnectionsEachEchoTheirOwnBytes() throws Exception {
+        List<Socket> clients = new ArrayList<>();
+        try {
+            for (int i = 0; i < 1000; i++) {
+                Socket client = peers.dial(Lab.SERVER_V4, TestServers.ECHO);
+                client.setSoTimeout(20_000);
+                clients.add(client);
+                client.getOutputStream().write(("connection " + i + " of 1000;").getBytes());
+            }
+            for (int i = 0; i < clients.size(); i++) {
+                byte[] expected = ("connection " + i + " of 1000;").getBytes();
+                byte[] got = clients.get(i).getInputStream().readNBytes(expected.length);
+                assertArrayEquals(expected, got, "connection " + i);
+            }
+        } finally {
+            for (Socket client : clients) {
+                client.close();
+            }
+        }
+    }
+
+    @Test
+    @Order(5)
+    void aRefusedUpstreamResetsTheClient() throws Exception {
+        assertClientReset(Lab.SERVER_V4, TestServers.CLOSED, Duration.ofSeconds(2));
+    }
+
+    @Test
+    @Order(6)
+    void anUnroutableDestinationResetsTheClient() throws Exception {
+        // 198.19.5.5 has no route in the router: the upstream connect fails at once.
+        assertClientReset("198.19.5.5", TestServers.ECHO, Duration.ofSeconds(2));
+    }
+
+    @Test
+    @Order(7)
+    void aSilentDestinationResetsTheClientAtTheConnectTimeout() throws Exception {
+        // 198.18.2.99 is on the server's link but nobody answers ARP: the connect timeout (2s) ends it.
+        long started = System.nanoTime();
+        assertClientReset("198.18.2.99", TestServers.ECHO, Duration.ofSeconds(5));
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        assertTrue(millis >= 1500, "reset after " + millis + " ms, before the connect timeout");
+    }
+
+    private static void assertClientReset(String address, int port, Duration within) throws Exception {
+        try (Socket client = peers.dial(address, port)) {
+            client.setSoTimeout((int) within.toMillis() + 1000);
+            SocketException reset = assertThrows(SocketException.class, () -> client.getInputStream().read());
+            assertTrue(reset.getMessage().contains("reset"), reset.getMessage());
+        }
+    }
+
+    @Test
+    @Order(8)
+    void aResetFromTheServerResetsTheClient() throws Exception {
+        assertClientReset(Lab.SERVER_V4, TestServers.RESET_AT_ONCE, Duration.ofSeconds(5));
+    }
+
+    @Test
+    @Order(9)
+    void aResetFromTheClientResetsTheServer() throws Exception {
+        TestServers.lastHoldEnding = null;
+        Socket client = peers.dial(Lab.SERVER_V4, TestServers.HOLD);
+        client.getOutputStream().write("some bytes".getBytes());
+        Thread.sleep(200);
+        client.setSoLinger(true, 0);
+        client.close();
+        RuntimeUnderTest.await("the server to see the client go", Duration.ofSeconds(10), () -> TestServers.lastHoldEnding != null);
+        assertEquals("Connection reset", TestServers.lastHoldEnding);
+    }
+
+    @Test
+    @Order(10)
+    void aReconfigurationKeepsOpenConnectionsAndAppliesTheIdleTimeoutToThem() throws Exception {
+        try (Socket open = peers.dial(Lab.SERVER_V4, TestServers.ECHO)) {
+            open.setSoTimeout(10_000);
+            echoOnce(open, "before");
+            String applied = runtime.reconfigure("default", Map.of("connect.timeout", "2s", "idle.timeout", "1s"));
+            assertTrue(applied.contains("reconfigured"), applied);
+            echoOnce(open, "after");
+            long quietSince = System.nanoTime();
+            assertEquals(-1, open.getInputStream().read(), "the idle connection ends with FIN");
+            long millis = (System.nanoTime() - quietSince) / 1_000_000;
+            assertTrue(millis >= 900 && millis < 5000, "closed after " + millis + " ms idle");
+        } finally {
+            runtime.reconfigure("default", CONFIG);
+        }
+    }
+
+    @Test
+    @Order(11)
+    void aBadValueIsRefusedByNameAndTheListenerKeepsServing() throws Exception {
+        String refused = runtime.reconfigure("default", Map.of("port", 70000));
+        assertTrue(refused.contains("rejected configuration: port: must be 1..65535, was 70000"), refused);
+        assertTrue(refused.contains("keeping the previous configuration"), refused);
+        try (Socket client = peers.dial(Lab.SERVER_V4, TestServers.ECHO)) {
+            echoOnce(client, "still serving");
+        }
+        runtime.reconfigure("default", CONFIG);
+    }
+
+    private static void echoOnce(Socket socket, String text) throws IOException {
+        socket.getOutputStream().write(text.getBytes());
+        assertEquals(text, new String(socket.getInputStream().readNBytes(text.length())));
+    }
+
+    @Test
+    @Order(100)
+    void whenAllConnectionsAreClosedTheDescriptorsAreBackToTheBaseline() {
+        RuntimeUnderTest.await("descriptors back to " + baselineFds + " (now " + runtime.openFiles() + ")",
+                Duration.ofSeconds(20), () -> runtime.openFiles() <= baselineFds);
+    }
+}

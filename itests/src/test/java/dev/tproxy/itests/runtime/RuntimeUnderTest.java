@@ -1,0 +1,229 @@
+package dev.tproxy.itests.runtime;
+
+import dev.tproxy.itests.lab.Lab;
+import dev.tproxy.itests.lab.Shell;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+/**
+ * The built distribution (distribution/target/tproxy), copied to a fresh directory and started with bin/start
+ * inside the lab's router namespace: the real Felix runtime with SCR, Config Admin, fileinstall and Gogo.
+ * Configuration goes through etc/ files, inspection through bin/client, as an operator would do it.
+ */
+public final class RuntimeUnderTest implements AutoCloseable {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    private final Lab lab;
+    private final Path home;
+    private boolean started;
+
+    private RuntimeUnderTest(Lab lab, Path home) {
+        this.lab = lab;
+        this.home = home;
+    }
+
+    /** A fresh copy of the distribution whose default listener has {@code listener} over its defaults. */
+    public static RuntimeUnderTest install(Lab lab, Map<String, Object> listener) {
+        Path built = Lab.projectRoot().resolve("distribution/target/tproxy");
+        if (!Files.isRegularFile(built.resolve("bin/tproxy"))) {
+            throw new IllegalStateException("no distribution at " + built + ": run mvn package first");
+        }
+        try {
+            Path home = Files.createTempDirectory("tproxy-it-");
+            for (String part : new String[] {"bin", "etc", "bundle", "deploy", "lib"}) {
+                copyTree(built.resolve(part), home.resolve(part));
+            }
+            RuntimeUnderTest runtime = new RuntimeUnderTest(lab, home);
+            runtime.writeListener("default", listener);
+            return runtime;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public Path home() {
+        return home;
+    }
+
+    /** Starts the runtime in the router namespace and waits until listener "default" listens. */
+    public RuntimeUnderTest start() {
+        long logStart = logSize();
+        lab.exec(lab.router(), home.resolve("bin/start").toString());
+        started = true;
+        awaitLog(logStart, line -> line.contains("listener default: listening on") || line.contains("listener default: not listening"));
+        return this;
+    }
+
+    /** Rewrites listener {@code name}'s configuration file and waits until the proxy has applied or refused it. */
+    public String reconfigure(String name, Map<String, Object> listener) {
+        long logStart = logSize();
+        writeListener(name, listener);
+        return awaitLog(logStart, line -> line.contains("listener " + name + ": ")
+                && (line.contains("reconfigured") || line.contains("listening on") || line.contains("rejected")
+                        || line.contains("cannot apply")));
+    }
+
+    public void writeListener(String name, Map<String, Object> overrides) {
+        Map<String, Object> values = new LinkedHashMap<>();
+        values.put("name", name);
+        values.putAll(overrides);
+        StringBuilder text = new StringBuilder();
+        values.forEach((key, value) -> text.append(key).append('=').append(typed(value)).append('\n'));
+        try {
+            Path target = home.resolve("etc/dev.tproxy.listener-" + name + ".config");
+            Path temporary = home.resolve("etc/.listener-" + name + ".tmp");
+            Files.writeString(temporary, text);
+            Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String typed(Object value) {
+        if (value instanceof Integer number) {
+            return "I\"" + number + "\"";
+        }
+        if (value instanceof String[] array) {
+            StringBuilder list = new StringBuilder("[");
+            for (int i = 0; i < array.length; i++) {
+                list.append(i == 0 ? "" : ",").append('"').append(array[i]).append('"');
+            }
+            return list.append(']').toString();
+        }
+        return "\"" + value + "\"";
+    }
+
+    /** Runs one console command through bin/client and returns its output; a failing command fails. */
+    public String console(String command) {
+        return Shell.run(WAIT, home.resolve("bin/client").toString(), command);
+    }
+
+    /** Runs one console command and returns exit code and output. */
+    public Shell.Result tryConsole(String command) {
+        return Shell.tryRun(WAIT, home.resolve("bin/client").toString(), command);
+    }
+
+    public long pid() {
+        try {
+            return Long.parseLong(Files.readString(home.resolve("data/tproxy.pid")).trim());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Descriptors the runtime's JVM holds open now. */
+    public int openFiles() {
+        try (Stream<Path> fds = Files.list(Path.of("/proc", String.valueOf(pid()), "fd"))) {
+            return (int) fds.count();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public String log() {
+        try {
+            Path log = home.resolve("log/tproxy.log");
+            return Files.exists(log) ? Files.readString(log) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private long logSize() {
+        try {
+            Path log = home.resolve("log/tproxy.log");
+            return Files.exists(log) ? Files.size(log) : 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Waits for a log line written after byte {@code from} that matches; returns it. */
+    public String awaitLog(long from, Predicate<String> wanted) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        Path log = home.resolve("log/tproxy.log");
+        while (System.nanoTime() < deadline) {
+            try {
+                byte[] bytes = Files.exists(log) ? Files.readAllBytes(log) : new byte[0];
+                if (bytes.length > from) {
+                    String tail = new String(bytes, (int) from, bytes.length - (int) from, StandardCharsets.UTF_8);
+                    for (String line : tail.split("\n")) {
+                        if (wanted.test(line)) {
+                            return line;
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            sleep(100);
+        }
+        throw new IllegalStateException("no matching log line within " + WAIT + "; log:\n" + log() + "\nout:\n" + out());
+    }
+
+    /** Waits until {@code condition} holds, polling; fails with {@code what} after the deadline. */
+    public static void await(String what, Duration limit, java.util.function.BooleanSupplier condition) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + limit + " waiting for " + what);
+            }
+            sleep(50);
+        }
+    }
+
+    private String out() {
+        try {
+            Path out = home.resolve("log/tproxy.out");
+            return Files.exists(out) ? Files.readString(out) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Stops the runtime (bin/stop, by its PID file) and removes its directory. */
+    @Override
+    public void close() {
+        if (started) {
+            Shell.tryRun(WAIT, home.resolve("bin/stop").toString());
+            started = false;
+        }
+        try (Stream<Path> paths = Files.walk(home)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            // Leftovers in /tmp are harmless; the test result matters more.
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> paths = Files.walk(from)) {
+            for (Path source : (Iterable<Path>) paths::iterator) {
+                Path target = to.resolve(from.relativize(source).toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(source, target, StandardCopyOption.COPY_ATTRIBUTES, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+}
