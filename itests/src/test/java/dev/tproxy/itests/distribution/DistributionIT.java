@@ -63,10 +63,12 @@ class DistributionIT {
     private static final Pattern LB_ROW = Pattern.compile("^\\s*(\\d+)\\|(\\w+)\\s*\\|\\s*\\d+\\|(.*) \\(([^()]*)\\)\\|.*$");
 
     @TempDir
-    Path temp;
+    static Path temp;
 
     private Path home;
     private long frameworkPid;
+    /** The runtime runs in a lab namespace: its default listener must not bind in the host's namespace. */
+    private Lab lab;
 
     record Run(int exitCode, String out, String err) {
         String both() {
@@ -83,7 +85,8 @@ class DistributionIT {
         home = temp.resolve("tproxy");
         copyTree(built, home);
 
-        Run start = run(START, "bin/start");
+        lab = Lab.create();
+        Run start = runIn(lab.router(), START, "bin/start");
         assertEquals(0, start.exitCode(), "bin/start:\n" + start.both());
         frameworkPid = pidFromFile().orElseThrow(() -> new AssertionError("no PID file after bin/start"));
         assertTrue(alive(frameworkPid), "the PID in the PID file is running");
@@ -102,6 +105,9 @@ class DistributionIT {
                     process.destroyForcibly();
                 }
             });
+        }
+        if (lab != null) {
+            lab.close();
         }
     }
 
@@ -145,7 +151,7 @@ class DistributionIT {
         String config = "d = ((cm:listConfigurations \"(&(service.factoryPid=dev.tproxy.listener)(service.pid=dev.tproxy.listener~default))\") 0)"
             + " processedProperties $null";
         Run scalars = run(COMMAND, "bin/client", config + " ; each [name port backlog source.mode upstream.mark connect.timeout idle.timeout"
-            + " max.connections max.connections.per.client pipe.size] { v = $d get $it ; echo $it (($v getClass) getSimpleName) ($v toString) }");
+            + " max.connections max.connections.per.client pipe.size] { v = $d get $it ; echo $it (($v getClass) getSimpleName) ($v toString) } ; echo");
         assertEquals(0, scalars.exitCode(), scalars.both());
         Map<String, String> expected = new LinkedHashMap<>();
         expected.put("name", "String default");
@@ -170,6 +176,19 @@ class DistributionIT {
 
     @Test
     @Order(5)
+    void configurationFilesInEtcApplyLive() throws IOException {
+        Path file = home.resolve("etc/dev.tproxy.itest.cfg");
+        String value = "d = (cm:listConfigurations \"(service.pid=dev.tproxy.itest)\") ; if { $d } { (($d 0) processedProperties $null) get answer } { echo absent }";
+        Files.writeString(file, "answer = 42\n");
+        awaitOutput(value, "42");
+        Files.writeString(file, "answer = 43\n");
+        awaitOutput(value, "43");
+        Files.delete(file);
+        awaitOutput(value, "absent");
+    }
+
+    @Test
+    @Order(6)
     void aNewerJarInDeployUpdatesTheSameBundleWithoutRestart() throws IOException {
         List<Row> before = awaitRows("every bundle Active", r -> r.stream().allMatch(row -> row.state().equals("Active")));
         Row console = find(before, "tproxy console");
@@ -192,7 +211,7 @@ class DistributionIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void stopStopsTheRuntime() throws IOException {
         Run stop = run(Duration.ofSeconds(60), "bin/stop");
         assertEquals(0, stop.exitCode(), stop.both());
@@ -223,6 +242,19 @@ class DistributionIT {
             pause();
         }
         return fail("timed out waiting for " + what + "; last lb:\n" + last);
+    }
+
+    private void awaitOutput(String command, String expected) {
+        Instant deadline = Instant.now().plus(SETTLE);
+        Run last = null;
+        while (Instant.now().isBefore(deadline)) {
+            last = run(COMMAND, "bin/client", command);
+            if (last.exitCode() == 0 && last.out().strip().equals(expected)) {
+                return;
+            }
+            pause();
+        }
+        fail("timed out waiting for '" + expected + "' from " + command + "; last: " + last);
     }
 
     private static List<Row> rows(String lb) {
@@ -318,9 +350,21 @@ class DistributionIT {
         }
     }
 
+    private Run runIn(String namespace, Duration timeout, String... command) {
+        List<String> line = new ArrayList<>(List.of("ip", "netns", "exec", namespace));
+        line.addAll(List.of(command));
+        line.set(4, home.resolve(command[0]).toString());
+        return run(timeout, line);
+    }
+
     private Run run(Duration timeout, String... command) {
         List<String> line = new ArrayList<>(List.of(command));
         line.set(0, home.resolve(command[0]).toString());
+        return run(timeout, line);
+    }
+
+    private Run run(Duration timeout, List<String> line) {
+        String[] command = line.toArray(String[]::new);
         ProcessBuilder builder = new ProcessBuilder(line).directory(home.toFile());
         Map<String, String> env = builder.environment();
         env.keySet().removeIf(key -> key.startsWith("TPROXY_"));

@@ -58,9 +58,14 @@ public final class RuntimeUnderTest implements AutoCloseable {
     /** Starts the runtime in the router namespace and waits until listener "default" listens. */
     public RuntimeUnderTest start() {
         long logStart = logSize();
-        lab.exec(lab.router(), home.resolve("bin/start").toString());
         started = true;
-        awaitLog(logStart, line -> line.contains("listener default: listening on") || line.contains("listener default: not listening"));
+        try {
+            lab.exec(lab.router(), home.resolve("bin/start").toString());
+            awaitLog(logStart, line -> line.contains("listener default: listening on") || line.contains("listener default: not listening"));
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
         return this;
     }
 

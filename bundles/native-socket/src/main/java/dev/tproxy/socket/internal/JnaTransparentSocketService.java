@@ -17,7 +17,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 
 /** {@link TransparentSocketService} over libc through JNA direct mapping. Linux only. */
-@Component(service = TransparentSocketService.class)
+@Component(service = TransparentSocketService.class, immediate = true)
 public final class JnaTransparentSocketService implements TransparentSocketService {
 
     @Activate

@@ -20,4 +20,9 @@ public @interface EngineConfig {
     @AttributeDefinition(name = "Idle pipes kept per loop", min = "0",
             description = "Drained pipes kept for reuse instead of being closed.")
     int idle_pipes_per_loop() default 64;
+
+    @AttributeDefinition(name = "Grace period", description = "When the proxy bundle stops or is updated, its "
+            + "connections and listening sockets are parked this long for the next version (e.g. 30s); what is "
+            + "not taken over by then is closed. Also how long a removed listener's connections may drain.")
+    String grace_period() default "30s";
 }

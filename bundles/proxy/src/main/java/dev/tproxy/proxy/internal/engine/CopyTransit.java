@@ -7,8 +7,22 @@ import java.nio.ByteBuffer;
 final class CopyTransit implements Transit {
     static final int SIZE = 64 * 1024;
 
-    private final ByteBuffer buffer = ByteBuffer.allocateDirect(SIZE);
+    private final ByteBuffer buffer;
     private boolean filled;
+
+    CopyTransit() {
+        this.buffer = ByteBuffer.allocateDirect(SIZE);
+    }
+
+    /** Carries on with a buffer parked by an earlier version: its remaining bytes are still to be written. */
+    CopyTransit(ByteBuffer pending) {
+        this.buffer = pending;
+        this.filled = pending.hasRemaining();
+    }
+
+    ByteBuffer buffer() {
+        return buffer;
+    }
 
     @Override
     public long fill(StreamSocket source) {

@@ -3,7 +3,12 @@ package dev.tproxy.proxy.internal.engine;
 import dev.tproxy.socket.api.Errno;
 import dev.tproxy.socket.api.IoStatus;
 import dev.tproxy.socket.api.NativeException;
+import dev.tproxy.socket.api.NativeHandle;
+import dev.tproxy.socket.api.Pipe;
 import dev.tproxy.socket.api.StreamSocket;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Map;
 
 /**
  * One direction of a relay: source socket to sink socket through a transit. Reads only when the transit is
@@ -136,5 +141,40 @@ final class Direction {
 
     long buffered() {
         return transit == null ? 0 : transit.pending();
+    }
+
+    /**
+     * Writes this direction's state under {@code prefix} (JDK types only) and its pipe, if it holds one, to
+     * {@code handles}: what a new version of this class needs to carry on where this one stopped.
+     */
+    void park(String prefix, Map<String, Object> state, List<NativeHandle> handles) {
+        state.put(prefix + "sourceEnded", sourceEnded);
+        state.put(prefix + "finished", finished);
+        state.put(prefix + "bytes", bytes);
+        state.put(prefix + "copyOnly", copyOnly);
+        state.put(prefix + "pipeSize", pipeSize);
+        if (transit instanceof PipeTransit pipe) {
+            state.put(prefix + "pipe", handles.size());
+            state.put(prefix + "pending", pipe.pending());
+            handles.add(pipe.pipe);
+        } else if (transit instanceof CopyTransit copy && copy.pending() > 0) {
+            state.put(prefix + "copy", copy.buffer());
+        }
+        transit = null;
+    }
+
+    static Direction adopt(String prefix, Map<String, Object> state, List<NativeHandle> handles, StreamSocket source,
+            int sourceSide, StreamSocket sink, int sinkSide, TransitPool pool) {
+        Direction direction = new Direction(source, sourceSide, sink, sinkSide, pool, (Integer) state.get(prefix + "pipeSize"));
+        direction.sourceEnded = (Boolean) state.get(prefix + "sourceEnded");
+        direction.finished = (Boolean) state.get(prefix + "finished");
+        direction.bytes = (Long) state.get(prefix + "bytes");
+        direction.copyOnly = (Boolean) state.get(prefix + "copyOnly");
+        if (state.get(prefix + "pipe") instanceof Integer index) {
+            direction.transit = pool.adopt((Pipe) handles.get(index), (Long) state.get(prefix + "pending"));
+        } else if (state.get(prefix + "copy") instanceof ByteBuffer buffer) {
+            direction.transit = new CopyTransit(buffer);
+        }
+        return direction;
     }
 }

@@ -68,6 +68,34 @@ public final class ListenerCounters {
         return bytesFromServer.sum();
     }
 
+    /** The cumulative counters in JDK types, for parking across an update (active counts are re-derived). */
+    Map<String, Object> park() {
+        Map<String, Object> state = new java.util.HashMap<>();
+        state.put("accepted", accepted.sum());
+        state.put("closed", closed.sum());
+        state.put("bytesFromClient", bytesFromClient.sum());
+        state.put("bytesFromServer", bytesFromServer.sum());
+        refused.forEach((reason, count) -> state.put("refused." + reason.name(), count.sum()));
+        failures.forEach((failure, count) -> state.put("failed." + failure.name(), count.sum()));
+        return state;
+    }
+
+    /** Adds counters parked by an earlier version; names this version does not know are ignored. */
+    void restore(Map<String, Object> state) {
+        add(accepted, state.get("accepted"));
+        add(closed, state.get("closed"));
+        add(bytesFromClient, state.get("bytesFromClient"));
+        add(bytesFromServer, state.get("bytesFromServer"));
+        refused.forEach((reason, count) -> add(count, state.get("refused." + reason.name())));
+        failures.forEach((failure, count) -> add(count, state.get("failed." + failure.name())));
+    }
+
+    private static void add(LongAdder adder, Object value) {
+        if (value instanceof Long number) {
+            adder.add(number);
+        }
+    }
+
     public TrafficCounters snapshot() {
         Map<RefusalReason, Long> refusals = new EnumMap<>(RefusalReason.class);
         refused.forEach((reason, count) -> refusals.put(reason, count.sum()));

@@ -24,7 +24,7 @@ public final class ListenerRuntime {
     private volatile ListenerState state = ListenerState.FAILED;
     private volatile String lastError;
 
-    public ListenerRuntime(String pid) {
+    ListenerRuntime(String pid) {
         this.pid = pid;
     }
 

@@ -10,7 +10,12 @@ final class PipeTransit implements Transit {
     private long pending;
 
     PipeTransit(Pipe pipe) {
+        this(pipe, 0);
+    }
+
+    PipeTransit(Pipe pipe, long pending) {
         this.pipe = pipe;
+        this.pending = pending;
     }
 
     @Override

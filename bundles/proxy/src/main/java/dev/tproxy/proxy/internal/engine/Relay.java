@@ -11,10 +11,14 @@ import dev.tproxy.proxy.internal.config.ListenerSettings;
 import dev.tproxy.socket.api.EpollEvents;
 import dev.tproxy.socket.api.Errno;
 import dev.tproxy.socket.api.NativeException;
+import dev.tproxy.socket.api.NativeHandle;
 import dev.tproxy.socket.api.StreamSocket;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * One proxied connection: the client socket, the upstream socket and a {@link Direction} each way. Lives on
@@ -26,6 +30,7 @@ final class Relay implements EventLoop.Handler {
     static final int UPSTREAM = 1;
     private static final int SOCKET_EVENTS = EpollEvents.IN | EpollEvents.OUT | EpollEvents.RDHUP | EpollEvents.EDGE_TRIGGERED;
     private static final int BUDGET = 16;
+    private static final int DEFAULT_PIPE_SIZE = 262144;
 
     final long id;
     final ListenerRuntime listener;
@@ -34,20 +39,27 @@ final class Relay implements EventLoop.Handler {
     private final StreamSocket upstream;
     private final InetSocketAddress clientAddress;
     private final InetSocketAddress destination;
-    private final Instant started = Instant.now();
-    private final long startNanos = System.nanoTime();
+    private final Instant started;
+    private final long startNanos;
     private final long connectDeadline;
     private final RelayEndings endings;
     private InetSocketAddress upstreamSource;
     private ConnectionState state = ConnectionState.CONNECTING;
     private Direction fromClient;
     private Direction fromServer;
-    private long lastActivity = startNanos;
+    private long lastActivity;
     private int slot;
     private boolean queued;
 
     Relay(long id, ListenerRuntime listener, EventLoop loop, StreamSocket client, StreamSocket upstream,
             InetSocketAddress clientAddress, InetSocketAddress destination, RelayEndings endings) {
+        this(id, listener, loop, client, upstream, clientAddress, destination, endings, Instant.now(), System.nanoTime(),
+                listener.settings().connectTimeout().toNanos());
+    }
+
+    private Relay(long id, ListenerRuntime listener, EventLoop loop, StreamSocket client, StreamSocket upstream,
+            InetSocketAddress clientAddress, InetSocketAddress destination, RelayEndings endings, Instant started,
+            long startNanos, long connectTimeoutNanos) {
         this.id = id;
         this.listener = listener;
         this.loop = loop;
@@ -56,7 +68,10 @@ final class Relay implements EventLoop.Handler {
         this.clientAddress = clientAddress;
         this.destination = destination;
         this.endings = endings;
-        this.connectDeadline = startNanos + listener.settings().connectTimeout().toNanos();
+        this.started = started;
+        this.startNanos = startNanos;
+        this.lastActivity = startNanos;
+        this.connectDeadline = startNanos + connectTimeoutNanos;
     }
 
     /** Registers both sockets; the upstream's first writable edge says the connect finished. */
@@ -103,8 +118,9 @@ final class Relay implements EventLoop.Handler {
             return;
         }
         ListenerSettings settings = listener.settings();
-        fromClient = new Direction(client, CLIENT, upstream, UPSTREAM, loop.transits, settings.pipeSize());
-        fromServer = new Direction(upstream, UPSTREAM, client, CLIENT, loop.transits, settings.pipeSize());
+        int pipeSize = settings == null ? DEFAULT_PIPE_SIZE : settings.pipeSize();
+        fromClient = new Direction(client, CLIENT, upstream, UPSTREAM, loop.transits, pipeSize);
+        fromServer = new Direction(upstream, UPSTREAM, client, CLIENT, loop.transits, pipeSize);
         state = ConnectionState.RELAYING;
         // Bytes the client sent while we were connecting are waiting in the kernel: no edge will announce them.
         pump(true, true);
@@ -114,11 +130,15 @@ final class Relay implements EventLoop.Handler {
     void checkTimers(long now) {
         if (state == ConnectionState.CONNECTING) {
             if (now - connectDeadline > 0) {
-                failUpstream(UpstreamFailure.TIMEOUT, "no answer within " + Durations.format(listener.settings().connectTimeout()));
+                failUpstream(UpstreamFailure.TIMEOUT, "no answer within the connect timeout");
             }
             return;
         }
-        Duration idle = listener.settings().idleTimeout();
+        ListenerSettings settings = listener.settings();
+        if (settings == null) {
+            return;
+        }
+        Duration idle = settings.idleTimeout();
         if (!idle.isZero() && state != ConnectionState.CLOSED && now - lastActivity > idle.toNanos()) {
             end(Ending.graceful("idle timeout " + Durations.format(idle)));
         }
@@ -128,6 +148,32 @@ final class Relay implements EventLoop.Handler {
         queued = false;
         if (state != ConnectionState.CLOSED && state != ConnectionState.CONNECTING) {
             pump(true, true);
+        }
+    }
+
+    /**
+     * After adoption: epoll reports the current readiness of a freshly registered edge-triggered socket, but a
+     * connect that completed while parked is checked at once too.
+     */
+    void resumeAdopted() {
+        if (state == ConnectionState.CONNECTING) {
+            int error = upstream.pendingError();
+            if (error != 0) {
+                failUpstream(UpstreamFailures.of(error), Errno.name(error));
+            } else if (isConnected()) {
+                finishConnect(0);
+            }
+        } else {
+            resume();
+        }
+    }
+
+    private boolean isConnected() {
+        try {
+            upstream.remoteAddress();
+            return true;
+        } catch (NativeException e) {
+            return false;
         }
     }
 
@@ -233,6 +279,61 @@ final class Relay implements EventLoop.Handler {
                 Duration.ofNanos(now - startNanos), Duration.ofNanos(now - lastActivity), bytesFromClient(),
                 bytesFromServer(), client.descriptor(), upstream.descriptor(),
                 fromClient == null ? 0 : fromClient.buffered(), fromServer == null ? 0 : fromServer.buffered());
+    }
+
+    /**
+     * Leaves the loop without closing anything and describes itself in JDK types, with its sockets and pipes in
+     * {@code handles}, so that the next version of the proxy can carry on relaying (see {@link RelayParking}).
+     */
+    Map<String, Object> park(List<NativeHandle> handles) {
+        loop.unregister(client);
+        loop.unregister(upstream);
+        loop.release(slot);
+        loop.forget(this);
+        Map<String, Object> state = new HashMap<>();
+        state.put("id", id);
+        state.put("listener", listener.pid());
+        state.put("client", clientAddress);
+        state.put("destination", destination);
+        if (upstreamSource != null) {
+            state.put("upstreamSource", upstreamSource);
+        }
+        state.put("state", state().name());
+        state.put("started", started);
+        state.put("startNanos", startNanos);
+        state.put("lastActivity", lastActivity);
+        state.put("connectDeadline", connectDeadline);
+        handles.add(client);
+        handles.add(upstream);
+        if (fromClient != null) {
+            fromClient.park("fromClient.", state, handles);
+            fromServer.park("fromServer.", state, handles);
+        }
+        this.state = ConnectionState.CLOSED;
+        return state;
+    }
+
+    /** The inverse of {@link #park}: a relay that carries on where a parked one stopped. */
+    static Relay adopt(Map<String, Object> state, List<NativeHandle> handles, ListenerRuntime listener, EventLoop loop,
+            RelayEndings endings) {
+        StreamSocket client = (StreamSocket) handles.get(0);
+        StreamSocket upstream = (StreamSocket) handles.get(1);
+        long startNanos = (Long) state.get("startNanos");
+        Relay relay = new Relay((Long) state.get("id"), listener, loop, client, upstream, (InetSocketAddress) state.get("client"),
+                (InetSocketAddress) state.get("destination"), endings, (Instant) state.get("started"), startNanos,
+                (Long) state.get("connectDeadline") - startNanos);
+        relay.lastActivity = (Long) state.get("lastActivity");
+        relay.upstreamSource = (InetSocketAddress) state.get("upstreamSource");
+        relay.state = ConnectionState.valueOf((String) state.get("state"));
+        if (state.containsKey("fromClient.bytes")) {
+            relay.fromClient = Direction.adopt("fromClient.", state, handles, client, CLIENT, upstream, UPSTREAM, loop.transits);
+            relay.fromServer = Direction.adopt("fromServer.", state, handles, upstream, UPSTREAM, client, CLIENT, loop.transits);
+        }
+        return relay;
+    }
+
+    ConnectionState state() {
+        return state;
     }
 
     /** How a relay ends: FIN or RST to both peers, and why (for the log line). */

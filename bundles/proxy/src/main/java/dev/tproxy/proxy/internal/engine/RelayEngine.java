@@ -3,14 +3,19 @@ package dev.tproxy.proxy.internal.engine;
 
 import dev.tproxy.proxy.api.ConnectionInfo;
 import dev.tproxy.proxy.api.DropMode;
+import dev.tproxy.proxy.api.Durations;
 import dev.tproxy.proxy.api.TrafficCounters;
 import dev.tproxy.proxy.internal.config.EngineConfig;
+import dev.tproxy.socket.api.HandleParking;
 import dev.tproxy.socket.api.ListeningSocket;
+import dev.tproxy.socket.api.NativeHandle;
 import dev.tproxy.socket.api.TransparentSocketService;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -22,6 +27,9 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class RelayEngine implements Relay.RelayEndings {
     private static final long SNAPSHOT_TIMEOUT_MILLIS = 5000;
+    static final String RELAY = "dev.tproxy.proxy/relay/";
+    static final String COUNTERS = "dev.tproxy.proxy/counters/";
+    static final String ENGINE = "dev.tproxy.proxy/engine";
 
     private final TransparentSocketService sockets;
     private final EventLog log;
@@ -32,10 +40,15 @@ public final class RelayEngine implements Relay.RelayEndings {
     private final ConcurrentHashMap<ListeningSocket, List<Acceptor>> acceptors = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, ListenerRuntime> listeners = new ConcurrentHashMap<>();
     private final ThroughputMeter throughput = new ThroughputMeter();
+    private final HandleParking parking;
+    private final Duration grace;
     private TrafficCounters retired = TrafficCounters.zero();
 
-    public RelayEngine(TransparentSocketService sockets, EventLog log, int eventLoops, int pipesPerLoop, int idlePipesPerLoop) {
+    public RelayEngine(TransparentSocketService sockets, HandleParking parking, Duration grace, EventLog log, int eventLoops,
+            int pipesPerLoop, int idlePipesPerLoop) {
         this.sockets = sockets;
+        this.parking = parking;
+        this.grace = grace;
         this.log = log;
         int count = eventLoops > 0 ? eventLoops : Runtime.getRuntime().availableProcessors();
         for (int i = 0; i < count; i++) {
@@ -45,11 +58,68 @@ public final class RelayEngine implements Relay.RelayEndings {
         }
         loops.get(0).everySweep(() -> throughput.sample(listeners.values()));
         loops.forEach(EventLoop::start);
-        log.info("relay engine started: " + count + " event loops, up to " + pipesPerLoop + " pipes each");
+        int adopted = adoptParked();
+        log.info("relay engine started: " + count + " event loops, up to " + pipesPerLoop + " pipes each"
+                + (adopted > 0 ? ", carried on " + adopted + " connections from the previous version" : ""));
     }
 
-    public static RelayEngine from(TransparentSocketService sockets, EventLog log, EngineConfig config) {
-        return new RelayEngine(sockets, log, config.event_loops(), config.pipes_per_loop(), config.idle_pipes_per_loop());
+    public static RelayEngine from(TransparentSocketService sockets, HandleParking parking, EventLog log, EngineConfig config) {
+        Duration grace;
+        try {
+            grace = Durations.parse(config.grace_period());
+        } catch (IllegalArgumentException e) {
+            log.warn("grace.period: " + e.getMessage() + "; using 30s");
+            grace = Duration.ofSeconds(30);
+        }
+        return new RelayEngine(sockets, parking, grace, log, config.event_loops(), config.pipes_per_loop(), config.idle_pipes_per_loop());
+    }
+
+    /** How long parked connections and sockets wait for the next version, and removed listeners drain. */
+    public Duration grace() {
+        return grace;
+    }
+
+    public HandleParking parking() {
+        return parking;
+    }
+
+    /** The runtime of listener {@code pid}, made on first use (counters parked by an earlier version restored). */
+    public ListenerRuntime listenerRuntime(String pid) {
+        return listeners.computeIfAbsent(pid, key -> {
+            ListenerRuntime runtime = new ListenerRuntime(key);
+            parking.claim(COUNTERS + key).ifPresent(parked -> runtime.counters().restore(parked.state()));
+            return runtime;
+        });
+    }
+
+    /** Takes over the connections an earlier version parked, spread over the loops. */
+    private int adoptParked() {
+        parking.claim(ENGINE).ifPresent(parked -> ids.set((Long) parked.state().get("lastId")));
+        for (String key : parking.keys(COUNTERS)) {
+            listenerRuntime(key.substring(COUNTERS.length()));
+        }
+        List<CompletableFuture<Void>> adopted = new ArrayList<>();
+        int next = 0;
+        for (String key : parking.keys(RELAY)) {
+            HandleParking.Parked parked = parking.claim(key).orElse(null);
+            if (parked == null) {
+                continue;
+            }
+            EventLoop loop = loops.get(next++ % loops.size());
+            ListenerRuntime listener = listenerRuntime((String) parked.state().get("listener"));
+            adopted.add(loop.submit(() -> {
+                Relay relay = Relay.adopt(parked.state(), parked.handles(), listener, loop, this);
+                ids.accumulateAndGet(relay.id, Math::max);
+                listener.counters().opened();
+                listener.clientOpened(relay.clientAddress().getAddress());
+                owners.put(relay.id, loop);
+                relay.start();
+                relay.resumeAdopted();
+                return null;
+            }));
+        }
+        await(adopted);
+        return adopted.size();
     }
 
     EventLog log() {
@@ -92,8 +162,14 @@ public final class RelayEngine implements Relay.RelayEndings {
         }
     }
 
-    public void register(ListenerRuntime listener) {
-        listeners.put(listener.pid(), listener);
+    /** A removed listener: its connections may finish within the grace period, then the rest are closed. */
+    public void retire(ListenerRuntime listener) {
+        CompletableFuture.delayedExecutor(grace.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+            if (listeners.get(listener.pid()) == listener && listener.state() == dev.tproxy.proxy.api.ListenerState.STOPPED) {
+                dropAll(listener, DropMode.GRACEFUL);
+                unregister(listener);
+            }
+        });
     }
 
     public void unregister(ListenerRuntime listener) {
@@ -223,7 +299,39 @@ public final class RelayEngine implements Relay.RelayEndings {
         return loops.size();
     }
 
-    /** Stops the loops; they close every connection and pipe they hold. */
+    /**
+     * Stops the loops without closing a connection: every relay, with its sockets and pipes and the bytes in
+     * them, and every listener's counters are parked for the next version (see DESIGN: hot update). What is not
+     * claimed within the grace period is closed by the parking lot.
+     */
+    public void parkAndStop() {
+        List<CompletableFuture<Integer>> parked = new ArrayList<>();
+        for (EventLoop loop : loops) {
+            parked.add(loop.submit(() -> {
+                List<Relay> all = new ArrayList<>();
+                loop.relays().forEach(all::add);
+                for (Relay relay : all) {
+                    List<NativeHandle> handles = new ArrayList<>();
+                    Map<String, Object> state = relay.park(handles);
+                    owners.remove(relay.id);
+                    parking.park(RELAY + relay.id, state, handles, grace);
+                }
+                return all.size();
+            }));
+        }
+        int count = 0;
+        for (CompletableFuture<Integer> part : parked) {
+            count += join(part);
+        }
+        for (ListenerRuntime listener : listeners.values()) {
+            parking.park(COUNTERS + listener.pid(), listener.counters().park(), List.of(), grace);
+        }
+        parking.park(ENGINE, Map.of("lastId", ids.get()), List.of(), grace);
+        stopLoops();
+        log.info("relay engine stopped: parked " + count + " connections for " + Durations.format(grace));
+    }
+
+    /** Closes every connection and stops the loops. */
     public void stop() {
         List<CompletableFuture<Void>> closed = new ArrayList<>();
         for (EventLoop loop : loops) {
@@ -235,6 +343,11 @@ public final class RelayEngine implements Relay.RelayEndings {
             }));
         }
         await(closed);
+        stopLoops();
+        log.info("relay engine stopped");
+    }
+
+    private void stopLoops() {
         for (EventLoop loop : loops) {
             loop.stop();
         }
@@ -245,7 +358,6 @@ public final class RelayEngine implements Relay.RelayEndings {
                 Thread.currentThread().interrupt();
             }
         }
-        log.info("relay engine stopped");
     }
 
     private static void await(List<? extends CompletableFuture<?>> futures) {

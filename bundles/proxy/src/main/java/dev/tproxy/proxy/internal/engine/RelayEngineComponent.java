@@ -1,6 +1,7 @@
 package dev.tproxy.proxy.internal.engine;
 
 import dev.tproxy.proxy.internal.config.EngineConfig;
+import dev.tproxy.socket.api.HandleParking;
 import dev.tproxy.socket.api.TransparentSocketService;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -18,17 +19,18 @@ public final class RelayEngineComponent {
     private final RelayEngine engine;
 
     @Activate
-    public RelayEngineComponent(@Reference TransparentSocketService sockets,
+    public RelayEngineComponent(@Reference TransparentSocketService sockets, @Reference HandleParking parking,
             @Reference(service = LoggerFactory.class) Logger logger, EngineConfig config) {
-        this.engine = RelayEngine.from(sockets, new OsgiEventLog(logger), config);
+        this.engine = RelayEngine.from(sockets, parking, new OsgiEventLog(logger), config);
     }
 
     public RelayEngine engine() {
         return engine;
     }
 
+    /** Whatever the reason (update, stop, new engine configuration), connections are parked, not closed. */
     @Deactivate
     void deactivate() {
-        engine.stop();
+        engine.parkAndStop();
     }
 }

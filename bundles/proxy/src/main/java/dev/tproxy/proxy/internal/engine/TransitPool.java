@@ -50,6 +50,12 @@ final class TransitPool {
         return takeCopy();
     }
 
+    /** Takes over a pipe parked by an earlier version, with the bytes still in it. */
+    Transit adopt(Pipe pipe, long pending) {
+        pipesOpen++;
+        return new PipeTransit(pipe, pending);
+    }
+
     Transit takeCopy() {
         copyFallbacks++;
         CopyTransit copy = idleCopies.pollLast();

@@ -12,6 +12,20 @@ import java.util.List;
 final class ListenerSockets {
     private ListenerSockets() {}
 
+    /** True when {@code sockets} listen on exactly the addresses and port {@code settings} ask for. */
+    static boolean match(List<ListeningSocket> sockets, ListenerSettings settings) {
+        if (sockets.size() != settings.bindAddresses().size()) {
+            return false;
+        }
+        for (ListeningSocket socket : sockets) {
+            if (!socket.isOpen() || socket.localAddress().getPort() != settings.port()
+                    || !settings.bindAddresses().contains(socket.localAddress().getAddress())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     static List<ListeningSocket> open(TransparentSocketService sockets, ListenerSettings settings) {
         List<ListeningSocket> opened = new ArrayList<>();
         try {

@@ -1,6 +1,6 @@
 package dev.tproxy.proxy.internal.listener;
 
-import dev.tproxy.proxy.api.DropMode;
+import dev.tproxy.proxy.api.Durations;
 import dev.tproxy.proxy.api.ListenerState;
 import dev.tproxy.proxy.internal.config.ConfigurationError;
 import dev.tproxy.proxy.internal.config.ListenerConfig;
@@ -15,6 +15,7 @@ import dev.tproxy.socket.api.NativeException;
 import dev.tproxy.socket.api.TransparentSocketService;
 import java.util.List;
 import java.util.Map;
+import org.osgi.service.component.ComponentConstants;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -50,8 +51,7 @@ public final class ProxyListener {
         this.engine = engine;
         this.sockets = sockets;
         this.log = log;
-        this.runtime = new ListenerRuntime(pid);
-        engine.register(runtime);
+        this.runtime = engine.listenerRuntime(pid);
         apply(config);
     }
 
@@ -78,7 +78,7 @@ public final class ProxyListener {
         }
         List<ListeningSocket> opened;
         try {
-            opened = ListenerSockets.open(sockets, next);
+            opened = claimParkedOrOpen(next);
         } catch (NativeException e) {
             if (running) {
                 reject("cannot apply the new configuration: " + e.getMessage());
@@ -98,6 +98,23 @@ public final class ProxyListener {
         log.info("listener " + next.name() + ": listening on " + runtime.info().boundAddresses() + " " + next.describe());
     }
 
+    /**
+     * The sockets an earlier version of this listener parked, if they match {@code settings}: taking them over
+     * means the port never stopped listening (SYNs waited in their backlog). Otherwise new sockets.
+     */
+    private List<ListeningSocket> claimParkedOrOpen(ListenerSettings settings) {
+        var parked = engine.parking().claim(PARKED + runtime.pid());
+        if (parked.isPresent()) {
+            List<ListeningSocket> previous = parked.get().handles().stream().map(ListeningSocket.class::cast).toList();
+            if (ListenerSockets.match(previous, settings)) {
+                log.info("listener " + settings.name() + ": took over its listening sockets from the previous version");
+                return previous;
+            }
+            previous.forEach(ListeningSocket::close);
+        }
+        return ListenerSockets.open(sockets, settings);
+    }
+
     private void reject(String error) {
         if (runtime.settings() == null) {
             runtime.state(ListenerState.FAILED, error);
@@ -108,6 +125,8 @@ public final class ProxyListener {
         }
     }
 
+    private static final String PARKED = "dev.tproxy.proxy/listener/";
+
     private void closeAll(List<ListeningSocket> listening) {
         for (ListeningSocket socket : listening) {
             engine.detach(socket);
@@ -115,14 +134,26 @@ public final class ProxyListener {
         }
     }
 
+    /**
+     * A deleted configuration closes the sockets and lets the listener's connections drain for the grace period.
+     * Any other reason (the bundle stops or is updated, the engine is replaced) parks the sockets, open and still
+     * queueing SYNs, for the next version to take over.
+     */
     @Deactivate
-    public synchronized void deactivate() {
-        closeAll(runtime.sockets());
+    public synchronized void deactivate(int reason) {
+        List<ListeningSocket> listening = runtime.sockets();
         runtime.sockets(List.of());
-        runtime.state(ListenerState.STOPPED, null);
-        engine.dropAll(runtime, DropMode.GRACEFUL);
-        engine.unregister(runtime);
-        log.info("listener " + runtime.name() + ": stopped");
+        listening.forEach(engine::detach);
+        if (reason == ComponentConstants.DEACTIVATION_REASON_CONFIGURATION_DELETED
+                || reason == ComponentConstants.DEACTIVATION_REASON_DISABLED) {
+            listening.forEach(ListeningSocket::close);
+            runtime.state(ListenerState.STOPPED, null);
+            engine.retire(runtime);
+            log.info("listener " + runtime.name() + ": removed; its connections may finish within " + Durations.format(engine.grace()));
+        } else {
+            engine.parking().park(PARKED + runtime.pid(), Map.of(), listening, engine.grace());
+            log.info("listener " + runtime.name() + ": stopped; sockets parked for " + Durations.format(engine.grace()));
+        }
     }
 
     public ListenerRuntime runtime() {

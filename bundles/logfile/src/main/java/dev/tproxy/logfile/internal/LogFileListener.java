@@ -1,0 +1,167 @@
+package dev.tproxy.logfile.internal;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.log.LogEntry;
+import org.osgi.service.log.LogLevel;
+import org.osgi.service.log.LogListener;
+import org.osgi.service.log.LogReaderService;
+
+/**
+ * Appends every Log Service entry at or above the threshold to the runtime's log file, one line each
+ * ({@link LogLine}), rotated by size ({@link RotatingFile}); settings are framework properties
+ * ({@link LogFileSettings}).
+ *
+ * <p>At activation it also writes what the Log Service remembered from before (the bundles that started ahead of
+ * this one), and after a hot update of this bundle only what the previous instance had not written yet: the last
+ * written sequence number is kept in the bundle's data area, tagged with the framework's UUID so that a restarted
+ * framework (whose sequence numbers start again) gets its whole history.
+ */
+@Component(service = {}, configurationPolicy = ConfigurationPolicy.IGNORE)
+public final class LogFileListener implements LogListener {
+    static final String SERVICE_EVENTS = "Events.Service.";
+
+    private final LogReaderService reader;
+    private final LogFileSettings settings;
+    private final RotatingFile file;
+    private final LogLine format;
+    private final File mark;
+    private final String framework;
+    private final PrintStream console;
+    private final List<LogEntry> pending = new ArrayList<>();
+    private boolean catchingUp = true;
+    private long lastWritten = -1;
+    private boolean failing;
+
+    @Activate
+    public LogFileListener(@Reference LogReaderService reader, BundleContext context) {
+        this(reader, LogFileSettings.from(context::getProperty), context.getDataFile("last-written"),
+            context.getProperty(Constants.FRAMEWORK_UUID), System.out);
+    }
+
+    LogFileListener(LogReaderService reader, LogFileSettings settings, File mark, String framework, PrintStream console) {
+        this.reader = reader;
+        this.settings = settings;
+        this.file = new RotatingFile(settings.file(), settings.rotateBytes(), settings.rotateKeep());
+        this.format = new LogLine(ZoneId.systemDefault());
+        this.mark = mark;
+        this.framework = framework == null ? "" : framework;
+        this.console = settings.console() ? console : null;
+    }
+
+    @Activate
+    void activate() {
+        long previous = readMark();
+        // Listen first, then read the history: an entry logged in between is in one or both, never in neither.
+        reader.addLogListener(this);
+        List<LogEntry> backlog = Collections.list(reader.getLog());
+        synchronized (this) {
+            long newestKnown = backlog.stream().mapToLong(LogEntry::getSequence).max().orElse(-1);
+            // a Log Service that restarted numbering (it was updated) has nothing we wrote
+            lastWritten = previous <= newestKnown ? previous : -1;
+            for (String problem : settings.problems()) {
+                write("logfile: " + problem);
+            }
+            backlog.addAll(pending);
+            pending.clear();
+            backlog.sort(Comparator.comparingLong(LogEntry::getSequence));
+            for (LogEntry entry : backlog) {
+                accept(entry);
+            }
+            catchingUp = false;
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        reader.removeLogListener(this);
+        synchronized (this) {
+            writeMark();
+            file.close();
+        }
+    }
+
+    @Override
+    public synchronized void logged(LogEntry entry) {
+        if (catchingUp) {
+            pending.add(entry);
+        } else {
+            accept(entry);
+        }
+    }
+
+    private void accept(LogEntry entry) {
+        if (entry.getSequence() <= lastWritten) {
+            return;
+        }
+        lastWritten = entry.getSequence();
+        if (settings.threshold().implies(level(entry))) {
+            write(format.format(entry));
+        }
+    }
+
+    /**
+     * The Log Service logs every service registration at INFO, bypassing logger levels, as a bare "ServiceEvent
+     * REGISTERED" that does not even say which service: noise at INFO, so such entries count as DEBUG here.
+     */
+    static LogLevel level(LogEntry entry) {
+        String logger = entry.getLoggerName();
+        if (logger != null && logger.startsWith(SERVICE_EVENTS) && entry.getLogLevel() == LogLevel.INFO) {
+            return LogLevel.DEBUG;
+        }
+        return entry.getLogLevel();
+    }
+
+    private void write(String line) {
+        if (console != null) {
+            console.println(line);
+        }
+        try {
+            if (failing) {
+                file.append("logfile: " + file.path() + " could not be written for a while; entries are missing here");
+                failing = false;
+            }
+            file.append(line);
+        } catch (IOException e) {
+            if (!failing) {
+                failing = true;
+                System.err.println("tproxy logfile: cannot write " + file.path() + ": " + e + " (retrying with each entry)");
+            }
+        }
+    }
+
+    private long readMark() {
+        try {
+            String[] fields = Files.readString(mark.toPath(), StandardCharsets.UTF_8).strip().split(" ");
+            return fields.length == 2 && fields[0].equals(framework) ? Long.parseLong(fields[1]) : -1;
+        } catch (IOException | NumberFormatException | NullPointerException e) {
+            return -1;
+        }
+    }
+
+    private void writeMark() {
+        if (mark == null) {
+            return;
+        }
+        try {
+            Files.writeString(mark.toPath(), framework + " " + lastWritten + "\n", StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            System.err.println("tproxy logfile: cannot remember the last entry written in " + mark + ": " + e);
+        }
+    }
+}
