@@ -161,7 +161,7 @@ class DistributionIT {
         expected.put("upstream.mark", "Integer 0");
         expected.put("connect.timeout", "String 5s");
         expected.put("idle.timeout", "String 1h");
-        expected.put("max.connections", "Integer 10000");
+        expected.put("max.connections", "Integer 8192");
         expected.put("max.connections.per.client", "Integer 0");
         expected.put("pipe.size", "Integer 262144");
         List<String> expectedLines = expected.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.toList());

@@ -26,6 +26,7 @@ public final class RuntimeUnderTest implements AutoCloseable {
     private final Lab lab;
     private final Path home;
     private boolean started;
+    private final Map<String, String> written = new java.util.HashMap<>();
 
     private RuntimeUnderTest(Lab lab, Path home) {
         this.lab = lab;
@@ -71,6 +72,9 @@ public final class RuntimeUnderTest implements AutoCloseable {
 
     /** Rewrites listener {@code name}'s configuration file and waits until the proxy has applied or refused it. */
     public String reconfigure(String name, Map<String, Object> listener) {
+        if (render(name, listener).equals(written.get(name))) {
+            return "unchanged";
+        }
         long logStart = logSize();
         writeListener(name, listener);
         return awaitLog(logStart, line -> line.contains("listener " + name + ": ")
@@ -78,12 +82,17 @@ public final class RuntimeUnderTest implements AutoCloseable {
                         || line.contains("cannot apply")));
     }
 
-    public void writeListener(String name, Map<String, Object> overrides) {
-        Map<String, Object> values = new LinkedHashMap<>();
+    private static String render(String name, Map<String, Object> overrides) {
+        Map<String, Object> values = new java.util.TreeMap<>(overrides);
         values.put("name", name);
-        values.putAll(overrides);
         StringBuilder text = new StringBuilder();
         values.forEach((key, value) -> text.append(key).append('=').append(typed(value)).append('\n'));
+        return text.toString();
+    }
+
+    public void writeListener(String name, Map<String, Object> overrides) {
+        String text = render(name, overrides);
+        written.put(name, text);
         try {
             Path target = home.resolve("etc/dev.tproxy.listener-" + name + ".config");
             Path temporary = home.resolve("etc/.listener-" + name + ".tmp");
@@ -116,6 +125,27 @@ public final class RuntimeUnderTest implements AutoCloseable {
     /** Runs one console command and returns exit code and output. */
     public Shell.Result tryConsole(String command) {
         return Shell.tryRun(WAIT, home.resolve("bin/client").toString(), command);
+    }
+
+    /** A console command's {@code --json} output, parsed. */
+    public Object json(String command) {
+        return dev.tproxy.itests.lab.Json.parse(console(command).trim());
+    }
+
+    /** A number from {@code tproxy:stats --json}, e.g. {@code stat("total", "refused", "acl")}. */
+    public long stat(Object... path) {
+        return dev.tproxy.itests.lab.Json.number(json("tproxy:stats --json"), path);
+    }
+
+    /** CPU seconds (user + system) the runtime's JVM has used so far. */
+    public double cpuSeconds() {
+        try {
+            String stat = Files.readString(Path.of("/proc", String.valueOf(pid()), "stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public long pid() {

@@ -50,7 +50,7 @@ public @interface ListenerConfig {
     @AttributeDefinition(name = "Max connections", type = AttributeType.INTEGER, min = "1",
             description = "Above this, new clients are reset. Each connection needs 2 file descriptors (4 while "
                     + "data flows through pipes).")
-    String max_connections() default "10000";
+    String max_connections() default "8192";
 
     @AttributeDefinition(name = "Max connections per client", type = AttributeType.INTEGER, min = "0",
             description = "Per client address; 0 = unlimited.")

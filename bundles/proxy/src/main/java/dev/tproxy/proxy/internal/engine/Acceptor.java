@@ -70,11 +70,17 @@ final class Acceptor implements EventLoop.Handler {
             try {
                 accepted = socket.accept();
             } catch (NativeException e) {
-                if (e.errno() == Errno.EMFILE || e.errno() == Errno.ENFILE) {
+                if (e.errno() != Errno.EMFILE && e.errno() != Errno.ENFILE) {
+                    throw e;
+                }
+                Spare outcome = refuseOneWithTheSpare();
+                if (outcome == Spare.SPENT) {
                     pause(e);
+                }
+                if (outcome != Spare.REFUSED_ONE) {
                     return;
                 }
-                throw e;
+                continue;
             }
             if (accepted == null) {
                 return;
@@ -82,6 +88,32 @@ final class Acceptor implements EventLoop.Handler {
             admit(accepted);
         }
     }
+
+    /**
+     * Out of descriptors: frees the loop's spare descriptor, accepts one pending client and resets it, so it is
+     * refused cleanly instead of waiting in the backlog, then takes the spare back.
+     */
+    private Spare refuseOneWithTheSpare() {
+        if (!loop.releaseSpare()) {
+            return Spare.SPENT;
+        }
+        try {
+            Accepted accepted = socket.accept();
+            if (accepted == null) {
+                return Spare.NOTHING_PENDING;
+            }
+            listener.counters().accepted();
+            listener.counters().refused(RefusalReason.NO_FILE_DESCRIPTORS);
+            accepted.socket().resetAndClose();
+            return Spare.REFUSED_ONE;
+        } catch (NativeException e) {
+            return Spare.SPENT;
+        } finally {
+            loop.reserveSpare();
+        }
+    }
+
+    private enum Spare { REFUSED_ONE, NOTHING_PENDING, SPENT }
 
     private void pause(NativeException cause) {
         paused = true;
@@ -95,6 +127,7 @@ final class Acceptor implements EventLoop.Handler {
     void checkPause(long now) {
         if (paused && !closed && now - pausedUntil >= 0) {
             paused = false;
+            loop.reserveSpare();
             loop.register(socket, EpollEvents.IN | EpollEvents.EXCLUSIVE, slot, 0);
         }
     }

@@ -45,13 +45,18 @@ public final class EventLoop implements Runnable {
     private final ArrayList<Integer> releasedThisRound = new ArrayList<>();
     private volatile boolean running = true;
     private long nextSweep;
+    private final TransparentSocketService sockets;
+    /** A descriptor held in reserve: out of descriptors, closing it lets one pending client be accepted and reset. */
+    private EventFd spare;
 
     EventLoop(int index, TransparentSocketService sockets, TransitPool transits, EventLog log) {
         this.index = index;
         this.transits = transits;
         this.log = log;
+        this.sockets = sockets;
         this.epoll = sockets.openEpoll(MAX_EVENTS);
         this.wakeup = sockets.openEventFd();
+        this.spare = sockets.openEventFd();
         epoll.register(wakeup, EpollEvents.IN, WAKEUP_SLOT);
         this.thread = new Thread(this, "tproxy-loop-" + index);
         this.thread.setDaemon(true);
@@ -127,6 +132,27 @@ public final class EventLoop implements Runnable {
         }
         handlers[slot] = handler;
         return slot;
+    }
+
+    /** Gives up the reserved descriptor (so one accept can succeed); false if it is already spent. */
+    boolean releaseSpare() {
+        if (spare == null) {
+            return false;
+        }
+        spare.close();
+        spare = null;
+        return true;
+    }
+
+    /** Takes a descriptor in reserve again, if one is free by now. */
+    void reserveSpare() {
+        if (spare == null) {
+            try {
+                spare = sockets.openEventFd();
+            } catch (RuntimeException e) {
+                // Still out of descriptors: the acceptor backs off and tries again later.
+            }
+        }
     }
 
     /** Asks the loop to pump {@code relay} again after this round (it used its budget). */
@@ -223,5 +249,8 @@ public final class EventLoop implements Runnable {
         transits.closeAll();
         epoll.close();
         wakeup.close();
+        if (spare != null) {
+            spare.close();
+        }
     }
 }

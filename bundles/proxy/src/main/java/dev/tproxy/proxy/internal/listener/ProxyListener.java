@@ -15,6 +15,8 @@ import dev.tproxy.socket.api.NativeException;
 import dev.tproxy.socket.api.TransparentSocketService;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.osgi.service.component.ComponentConstants;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -39,6 +41,9 @@ public final class ProxyListener {
     private final TransparentSocketService sockets;
     private final EventLog log;
     private final ListenerRuntime runtime;
+    private static final int RETRY_SECONDS = 5;
+    private ListenerConfig latest;
+    private boolean deactivated;
 
     @Activate
     public ProxyListener(@Reference RelayEngineComponent engine, @Reference TransparentSocketService sockets,
@@ -61,6 +66,7 @@ public final class ProxyListener {
     }
 
     private synchronized void apply(ListenerConfig config) {
+        latest = config;
         ListenerSettings next;
         try {
             next = ListenerSettings.from(config);
@@ -84,8 +90,9 @@ public final class ProxyListener {
                 reject("cannot apply the new configuration: " + e.getMessage());
             } else {
                 runtime.settings(next);
-                runtime.state(ListenerState.FAILED, e.getMessage());
-                log.warn("listener " + next.name() + ": not listening: " + e.getMessage());
+                runtime.state(ListenerState.FAILED, e.getMessage() + " (retrying every " + RETRY_SECONDS + "s)");
+                log.warn("listener " + next.name() + ": not listening: " + e.getMessage() + "; retrying every " + RETRY_SECONDS + "s");
+                retryLater(config);
             }
             return;
         }
@@ -115,6 +122,17 @@ public final class ProxyListener {
         return ListenerSockets.open(sockets, settings);
     }
 
+    /** A port still held by someone else, an address not configured yet: the listener tries again by itself. */
+    private void retryLater(ListenerConfig config) {
+        CompletableFuture.delayedExecutor(RETRY_SECONDS, TimeUnit.SECONDS).execute(() -> {
+            synchronized (this) {
+                if (!deactivated && runtime.state() == ListenerState.FAILED && latest == config) {
+                    apply(config);
+                }
+            }
+        });
+    }
+
     private void reject(String error) {
         if (runtime.settings() == null) {
             runtime.state(ListenerState.FAILED, error);
@@ -141,6 +159,7 @@ public final class ProxyListener {
      */
     @Deactivate
     public synchronized void deactivate(int reason) {
+        deactivated = true;
         List<ListeningSocket> listening = runtime.sockets();
         runtime.sockets(List.of());
         listening.forEach(engine::detach);

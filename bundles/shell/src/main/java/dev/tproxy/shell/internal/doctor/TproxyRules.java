@@ -1,0 +1,109 @@
+package dev.tproxy.shell.internal.doctor;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The TPROXY rules found in {@code nft list ruleset} and {@code iptables-save} / {@code ip6tables-save} output:
+ * which ports diverted traffic goes to, with which mark, per address family, and whether replies to the proxy's
+ * spoofed upstream sockets are marked ({@code socket transparent} / {@code -m socket --transparent}).
+ */
+final class TproxyRules {
+    /** Stands for "the rule sets no mark". */
+    static final long NO_MARK = -1;
+
+    private static final Pattern NFT_TABLE = Pattern.compile("^table (\\S+) ");
+    private static final Pattern NFT_TPROXY = Pattern.compile("\\btproxy(?: (ip6|ip))? to (?:\\[[^]]*]|[0-9.]*):(\\d+)");
+    private static final Pattern NFT_MARK = Pattern.compile("\\bmark set (0x[0-9a-fA-F]+|\\d+)");
+    private static final Pattern NFT_SOCKET = Pattern.compile("\\bsocket transparent 1\\b.*\\bmark set\\b");
+    private static final Pattern IPT_TPROXY = Pattern.compile("^-A .*-j TPROXY .*--on-port (\\d+)");
+    private static final Pattern IPT_MARK = Pattern.compile("--tproxy-mark (0x[0-9a-fA-F]+|\\d+)");
+    private static final Pattern IPT_SOCKET = Pattern.compile("^-A .*-m socket --transparent");
+
+    private final Map<Integer, Map<Integer, Set<Long>>> marks = new HashMap<>();
+    private final Set<Integer> replyMarking = new HashSet<>();
+
+    private TproxyRules() {}
+
+    /** Parses what could be read; pass null for a source that was unavailable. */
+    static TproxyRules parse(String nft, String iptables, String ip6tables) {
+        TproxyRules rules = new TproxyRules();
+        if (nft != null) {
+            rules.nft(nft);
+        }
+        if (iptables != null) {
+            rules.iptables(iptables, 4);
+        }
+        if (ip6tables != null) {
+            rules.iptables(ip6tables, 6);
+        }
+        return rules;
+    }
+
+    boolean diverts(int family, int port) {
+        return marks.getOrDefault(family, Map.of()).containsKey(port);
+    }
+
+    /** The marks the rules diverting to {@code port} set ({@link #NO_MARK} for a rule that sets none). */
+    Set<Long> marks(int family, int port) {
+        return new TreeSet<>(marks.getOrDefault(family, Map.of()).getOrDefault(port, Set.of()));
+    }
+
+    boolean marksReplies(int family) {
+        return replyMarking.contains(family);
+    }
+
+    private void nft(String ruleset) {
+        List<Integer> tableFamilies = List.of(4, 6);
+        for (String line : ruleset.split("\n")) {
+            Matcher table = NFT_TABLE.matcher(line);
+            if (table.find()) {
+                tableFamilies = switch (table.group(1)) {
+                    case "ip" -> List.of(4);
+                    case "ip6" -> List.of(6);
+                    case "inet" -> List.of(4, 6);
+                    default -> List.of();
+                };
+                continue;
+            }
+            Matcher tproxy = NFT_TPROXY.matcher(line);
+            if (tproxy.find()) {
+                List<Integer> families = tproxy.group(1) == null ? tableFamilies
+                        : List.of(tproxy.group(1).equals("ip") ? 4 : 6);
+                Matcher mark = NFT_MARK.matcher(line.substring(tproxy.end()));
+                long value = mark.find() ? number(mark.group(1)) : NO_MARK;
+                for (int family : families) {
+                    add(family, Integer.parseInt(tproxy.group(2)), value);
+                }
+            } else if (NFT_SOCKET.matcher(line).find()) {
+                replyMarking.addAll(tableFamilies);
+            }
+        }
+    }
+
+    private void iptables(String saved, int family) {
+        for (String line : saved.split("\n")) {
+            Matcher tproxy = IPT_TPROXY.matcher(line);
+            if (tproxy.find()) {
+                Matcher mark = IPT_MARK.matcher(line);
+                add(family, Integer.parseInt(tproxy.group(1)), mark.find() ? number(mark.group(1)) : NO_MARK);
+            } else if (IPT_SOCKET.matcher(line).find()) {
+                replyMarking.add(family);
+            }
+        }
+    }
+
+    private void add(int family, int port, long mark) {
+        marks.computeIfAbsent(family, f -> new HashMap<>()).computeIfAbsent(port, p -> new HashSet<>()).add(mark);
+    }
+
+    private static long number(String text) {
+        return text.startsWith("0x") || text.startsWith("0X") ? Long.parseLong(text.substring(2), 16) : Long.parseLong(text);
+    }
+}
