@@ -85,6 +85,8 @@ if $ONCE; then
   echo "$connections"
   say "tproxy:stats"
   console 'tproxy:stats' || true
+  say "tproxy:doctor"
+  console 'tproxy:doctor' || true
   relayed=$(grep -c '198.18.2.2:80' <<< "$connections" || true)
   if [[ $relayed -ge 5 ]] && grep -q '198.18.1.2 says' "$HOME_COPY/log/client.out"; then
     say "OK: $relayed live connections went through the proxy, and the server saw the client's own address"
