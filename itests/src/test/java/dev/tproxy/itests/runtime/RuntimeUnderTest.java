@@ -117,6 +117,38 @@ public final class RuntimeUnderTest implements AutoCloseable {
         return "\"" + value + "\"";
     }
 
+    /** Writes a file into etc/ before start (or live: fileinstall picks it up within a second). */
+    public void writeEtc(String file, String content) {
+        try {
+            Files.writeString(home.resolve("etc").resolve(file), content);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Removes a file from etc/: fileinstall deletes its configuration. */
+    public void deleteEtc(String file) {
+        try {
+            Files.deleteIfExists(home.resolve("etc").resolve(file));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The id of an installed bundle, from the console's {@code lb}. */
+    public String bundleId(String symbolicName) {
+        java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("(?m)^\\s*(\\d+)\\|.*\\|" + java.util.regex.Pattern.quote(symbolicName) + "\\b")
+                .matcher(console("lb -s " + symbolicName));
+        if (!matcher.find()) {
+            throw new AssertionError("no bundle " + symbolicName + " in:\n" + console("lb -s"));
+        }
+        return matcher.group(1);
+    }
+
+    public long logSizeNow() {
+        return logSize();
+    }
+
     /** Runs one console command through bin/client and returns its output; a failing command fails. */
     public String console(String command) {
         return Shell.run(WAIT, home.resolve("bin/client").toString(), command);

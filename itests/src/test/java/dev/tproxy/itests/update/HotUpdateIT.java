@@ -59,7 +59,7 @@ class HotUpdateIT {
                     } else {
                         Path build = staging.resolve("proxy-" + update + ".jar");
                         Jars.restamp(jar, build, "hot" + update);
-                        String id = bundleId(runtime.console("lb -s dev.tproxy.proxy"));
+                        String id = runtime.bundleId("dev.tproxy.proxy");
                         runtime.console("update " + id + " " + build.toUri());
                         runtime.console("refresh " + id);
                     }
@@ -99,12 +99,6 @@ class HotUpdateIT {
             ids.add(Long.parseLong(matcher.group(1)));
         }
         return ids;
-    }
-
-    private static String bundleId(String lb) {
-        Matcher matcher = Pattern.compile("(?m)^\\s*(\\d+)\\|.*dev\\.tproxy\\.proxy").matcher(lb);
-        assertTrue(matcher.find(), lb);
-        return matcher.group(1);
     }
 
     private static void echo(Socket peer) {

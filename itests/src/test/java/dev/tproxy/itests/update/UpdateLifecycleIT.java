@@ -1,0 +1,126 @@
+package dev.tproxy.itests.update;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tproxy.itests.lab.Lab;
+import dev.tproxy.itests.lab.Peers;
+import dev.tproxy.itests.runtime.Jars;
+import dev.tproxy.itests.runtime.RuntimeUnderTest;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the other lifecycle events do to live connections: stopping the proxy bundle and deleting a listener close
+ * them after the grace period; updating the shell leaves them alone; updating native-socket closes them cleanly.
+ */
+class UpdateLifecycleIT {
+    private Lab lab;
+    private Peers peers;
+    private RuntimeUnderTest runtime;
+    private int baselineFds;
+
+    @BeforeEach
+    void start() throws Exception {
+        lab = Lab.create();
+        lab.intercept(9876, "80");
+        peers = new Peers(lab);
+        ServerSocket echo = peers.listen(Lab.SERVER_V4, 80);
+        peers.serve(echo, socket -> {
+            try (socket) {
+                socket.getInputStream().transferTo(socket.getOutputStream());
+            } catch (IOException e) {
+                // The client's checks report it.
+            }
+        });
+        runtime = RuntimeUnderTest.install(lab, Map.of());
+        runtime.writeEtc("dev.tproxy.engine.cfg", "grace.period=2s\n");
+        runtime.start();
+        echo(peers.dial(Lab.SERVER_V4, 80)).close();
+        RuntimeUnderTest.await("the first connection closed", Duration.ofSeconds(5),
+                () -> runtime.console("tproxy:connections").contains("0 connections"));
+        baselineFds = runtime.openFiles();
+    }
+
+    @AfterEach
+    void stop() {
+        runtime.close();
+        peers.close();
+        lab.close();
+    }
+
+    private static Socket echo(Socket socket) throws IOException {
+        socket.setSoTimeout(10_000);
+        socket.getOutputStream().write("ping".getBytes());
+        assertEquals("ping", new String(socket.getInputStream().readNBytes(4)));
+        return socket;
+    }
+
+    private void awaitBaselineFds() {
+        RuntimeUnderTest.await("descriptors back to " + baselineFds, Duration.ofSeconds(20), () -> runtime.openFiles() <= baselineFds);
+    }
+
+    @Test
+    void stoppingTheProxyBundleClosesItsConnectionsAfterTheGracePeriod() throws Exception {
+        try (Socket client = echo(peers.dial(Lab.SERVER_V4, 80))) {
+            long from = runtime.logSizeNow();
+            runtime.console("stop " + runtime.bundleId("dev.tproxy.proxy"));
+            long stopped = System.nanoTime();
+            runtime.awaitLog(from, line -> line.contains("was not claimed within its grace period"));
+            assertEquals(-1, client.getInputStream().read(), "closed once the grace period is over");
+            long millis = (System.nanoTime() - stopped) / 1_000_000;
+            assertTrue(millis >= 1500, "closed after " + millis + " ms, before the 2s grace period");
+        }
+        awaitBaselineFds();
+    }
+
+    @Test
+    void deletingAListenersConfigurationDrainsItsConnectionsForTheGracePeriod() throws Exception {
+        try (Socket client = echo(peers.dial(Lab.SERVER_V4, 80))) {
+            long from = runtime.logSizeNow();
+            runtime.deleteEtc("dev.tproxy.listener-default.config");
+            runtime.awaitLog(from, line -> line.contains("listener default: removed"));
+            echo(client);
+            assertEquals(-1, client.getInputStream().read(), "closed when the grace period is over");
+        }
+        awaitBaselineFds();
+    }
+
+    @Test
+    void updatingTheShellLeavesConnectionsAlone() throws Exception {
+        try (Socket client = echo(peers.dial(Lab.SERVER_V4, 80))) {
+            String before = runtime.console("tproxy:connections --json");
+            long from = runtime.logSizeNow();
+            java.nio.file.Path jar = runtime.home().resolve("deploy/dev.tproxy.shell.jar");
+            Jars.restamp(jar, jar, "shellupdate");
+            runtime.awaitLog(from, line -> line.contains("Started bundle") && line.contains("dev.tproxy.shell.jar"));
+            echo(client);
+            RuntimeUnderTest.await("the shell back", Duration.ofSeconds(10), () -> runtime.tryConsole("tproxy:connections --json").exitCode() == 0);
+            assertEquals(idsOf(before), idsOf(runtime.console("tproxy:connections --json")));
+        }
+    }
+
+    private static String idsOf(String json) {
+        return json.replaceAll("(?s).*?\"id\"\\s*:\\s*(\\d+)|.*", "$1 ").trim();
+    }
+
+    @Test
+    void updatingNativeSocketClosesConnectionsCleanlyAndServiceResumes() throws Exception {
+        Socket client = echo(peers.dial(Lab.SERVER_V4, 80));
+        long from = runtime.logSizeNow();
+        java.nio.file.Path jar = runtime.home().resolve("deploy/dev.tproxy.native-socket.jar");
+        Jars.restamp(jar, jar, "nsupdate");
+        runtime.awaitLog(from, line -> line.contains("native-socket stopping: closed"));
+        runtime.awaitLog(from, line -> line.contains("listener default: listening on"));
+        assertEquals(-1, client.getInputStream().read(), "the connection was closed");
+        client.close();
+        echo(peers.dial(Lab.SERVER_V4, 80)).close();
+        awaitBaselineFds();
+    }
+}
