@@ -56,12 +56,36 @@ public final class RuntimeUnderTest implements AutoCloseable {
         return home;
     }
 
+    /** Resident memory of the runtime's JVM, in KiB (VmRSS). */
+    public long residentKiB() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid()), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("\\D", ""));
+                }
+            }
+            throw new IllegalStateException("no VmRSS");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Starts the runtime in the router namespace and waits until listener "default" listens. */
     public RuntimeUnderTest start() {
+        return start(new String[0]);
+    }
+
+    /**
+     * Starts the runtime with {@code wrapper} between {@code ip netns exec} and bin/start (e.g. setpriv to drop
+     * privileges) and waits until listener "default" listens or says why it cannot.
+     */
+    public RuntimeUnderTest start(String... wrapper) {
         long logStart = logSize();
         started = true;
         try {
-            lab.exec(lab.router(), home.resolve("bin/start").toString());
+            String[] command = java.util.Arrays.copyOf(wrapper, wrapper.length + 1);
+            command[wrapper.length] = home.resolve("bin/start").toString();
+            lab.exec(lab.router(), command);
             awaitLog(logStart, line -> line.contains("listener default: listening on") || line.contains("listener default: not listening"));
         } catch (RuntimeException e) {
             close();
@@ -84,7 +108,7 @@ public final class RuntimeUnderTest implements AutoCloseable {
 
     private static String render(String name, Map<String, Object> overrides) {
         Map<String, Object> values = new java.util.TreeMap<>(overrides);
-        values.put("name", name);
+        values.putIfAbsent("name", name);
         StringBuilder text = new StringBuilder();
         values.forEach((key, value) -> text.append(key).append('=').append(typed(value)).append('\n'));
         return text.toString();

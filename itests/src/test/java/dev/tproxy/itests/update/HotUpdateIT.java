@@ -67,6 +67,12 @@ class HotUpdateIT {
                     Thread.sleep(1000);
                 }
                 arrivals.stop();
+                try (var staged = Files.list(staging)) {
+                    for (Path file : (Iterable<Path>) staged::iterator) {
+                        Files.delete(file);
+                    }
+                }
+                Files.delete(staging);
                 List<Long> idsAfter = ids(runtime);
                 int fdsAfter = runtime.openFiles();
 

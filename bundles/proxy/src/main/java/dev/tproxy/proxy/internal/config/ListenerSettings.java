@@ -76,7 +76,11 @@ public record ListenerSettings(String name, int port, List<InetAddress> bindAddr
     private static long longValue(String field, String value, long min, long max) {
         long parsed;
         try {
-            parsed = Long.parseLong(value == null ? "" : value.trim());
+            String text = value == null ? "" : value.trim();
+            if (!text.matches("-?[0-9]{1,19}")) {
+                throw new NumberFormatException(text);
+            }
+            parsed = Long.parseLong(text);
         } catch (NumberFormatException e) {
             throw new ConfigurationError(field, "not a whole number: '" + value + "' (allowed " + min + ".." + max + ")");
         }

@@ -136,8 +136,10 @@ final class Acceptor implements EventLoop.Handler {
         ListenerSettings settings = listener.settings();
         ListenerCounters counters = listener.counters();
         counters.accepted();
-        RefusalReason refusal = engine.admission().check(settings, accepted.client(), accepted.originalDestination(),
-                counters.active(), listener.fromClient(accepted.client().getAddress()));
+        RefusalReason refusal = engine.admission().check(settings, accepted.client(), accepted.originalDestination());
+        if (refusal == null) {
+            refusal = listener.reserve(accepted.client().getAddress(), settings);
+        }
         if (refusal != null) {
             counters.refused(refusal);
             accepted.socket().resetAndClose();
@@ -149,11 +151,10 @@ final class Acceptor implements EventLoop.Handler {
                     ? ConnectOptions.asClient(accepted.originalDestination(), accepted.client().getAddress(), settings.upstreamMark())
                     : ConnectOptions.asRouter(accepted.originalDestination(), settings.upstreamMark()));
         } catch (NativeException e) {
+            listener.release(accepted.client().getAddress());
             refuseAfterConnectError(accepted, e);
             return;
         }
-        counters.opened();
-        listener.clientOpened(accepted.client().getAddress());
         Relay relay = new Relay(engine.nextId(), listener, loop, accepted.socket(), upstream, accepted.client(),
                 accepted.originalDestination(), engine);
         engine.track(relay, loop);

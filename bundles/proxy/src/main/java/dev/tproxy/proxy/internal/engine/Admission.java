@@ -6,7 +6,7 @@ import dev.tproxy.proxy.api.RefusalReason;
 import dev.tproxy.proxy.internal.config.ListenerSettings;
 import java.net.InetSocketAddress;
 
-/** Decides whether a freshly accepted client may be relayed: ACL, loop guard, limits. */
+/** Decides whether a freshly accepted client may be relayed at all: ACL and loop guard (limits: {@link ListenerRuntime#reserve}). */
 final class Admission {
     private final LocalAddresses localAddresses;
 
@@ -15,19 +15,12 @@ final class Admission {
     }
 
     /** The reason to refuse, or null to admit. */
-    RefusalReason check(ListenerSettings settings, InetSocketAddress client, InetSocketAddress destination, int active,
-            int fromThisClient) {
+    RefusalReason check(ListenerSettings settings, InetSocketAddress client, InetSocketAddress destination) {
         if (!allowed(settings, client)) {
             return RefusalReason.ACL;
         }
         if (destination.getPort() == settings.port() && localAddresses.isLocal(destination.getAddress())) {
             return RefusalReason.LOOP;
-        }
-        if (active >= settings.maxConnections()) {
-            return RefusalReason.CONNECTION_LIMIT;
-        }
-        if (settings.maxConnectionsPerClient() > 0 && fromThisClient >= settings.maxConnectionsPerClient()) {
-            return RefusalReason.CLIENT_LIMIT;
         }
         return null;
     }

@@ -35,13 +35,27 @@ public final class ListenerCounters {
         active.incrementAndGet();
     }
 
+    /** Counts one more active connection unless {@code max} are active already; atomic across loops. */
+    boolean tryOpen(int max) {
+        while (true) {
+            int now = active.get();
+            if (now >= max) {
+                return false;
+            }
+            if (active.compareAndSet(now, now + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** Takes back a {@link #tryOpen} whose connection never started. */
+    void unopened() {
+        active.decrementAndGet();
+    }
+
     void closed() {
         active.decrementAndGet();
         closed.increment();
-    }
-
-    int active() {
-        return active.get();
     }
 
     void refused(RefusalReason reason) {

@@ -4,6 +4,7 @@ import dev.tproxy.proxy.api.Addresses;
 
 import dev.tproxy.proxy.api.ListenerInfo;
 import dev.tproxy.proxy.api.ListenerState;
+import dev.tproxy.proxy.api.RefusalReason;
 import dev.tproxy.proxy.internal.config.ListenerSettings;
 import dev.tproxy.socket.api.ListeningSocket;
 import java.net.InetAddress;
@@ -70,14 +71,40 @@ public final class ListenerRuntime {
         return state;
     }
 
-    /** Counts a new connection from {@code client}; returns how many it had before. */
-    int clientOpened(InetAddress client) {
-        return perClient.computeIfAbsent(client, c -> new AtomicInteger()).getAndIncrement();
+    /** Counts a connection from {@code client} that is already relaying (adopted after an update). */
+    void clientOpened(InetAddress client) {
+        perClient.computeIfAbsent(client, c -> new AtomicInteger()).incrementAndGet();
     }
 
-    int fromClient(InetAddress client) {
-        AtomicInteger count = perClient.get(client);
-        return count == null ? 0 : count.get();
+    /**
+     * Reserves a place for a new connection from {@code client} under the listener's and the per-client limit,
+     * atomically (several loops admit at once), or says which limit refuses it. {@link #release} gives it back.
+     */
+    RefusalReason reserve(InetAddress client, ListenerSettings limits) {
+        if (!counters.tryOpen(limits.maxConnections())) {
+            return RefusalReason.CONNECTION_LIMIT;
+        }
+        int perClientLimit = limits.maxConnectionsPerClient() > 0 ? limits.maxConnectionsPerClient() : Integer.MAX_VALUE;
+        boolean[] admitted = {false};
+        perClient.compute(client, (c, count) -> {
+            AtomicInteger current = count == null ? new AtomicInteger() : count;
+            if (current.get() < perClientLimit) {
+                current.incrementAndGet();
+                admitted[0] = true;
+            }
+            return current.get() == 0 ? null : current;
+        });
+        if (!admitted[0]) {
+            counters.unopened();
+            return RefusalReason.CLIENT_LIMIT;
+        }
+        return null;
+    }
+
+    /** Gives back a reservation whose connection never started. */
+    void release(InetAddress client) {
+        counters.unopened();
+        clientClosed(client);
     }
 
     void clientClosed(InetAddress client) {

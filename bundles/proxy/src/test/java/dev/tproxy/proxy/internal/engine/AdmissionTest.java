@@ -21,25 +21,57 @@ class AdmissionTest {
 
     @Test
     void admitsWithinTheLimits() {
-        assertNull(admission.check(settings(Map.of()), client, server, 0, 0));
+        assertNull(admission.check(settings(Map.of()), client, server));
     }
 
     @Test
     void refusesClientsOutsideTheAllowedNetworks() {
         ListenerSettings onlyV6 = settings(Map.of("allowed.clients", new String[] {"2001:2::/48"}));
-        assertEquals(RefusalReason.ACL, admission.check(onlyV6, client, server, 0, 0));
+        assertEquals(RefusalReason.ACL, admission.check(onlyV6, client, server));
     }
 
     @Test
     void refusesADestinationThatIsTheProxyItself() {
-        assertEquals(RefusalReason.LOOP, admission.check(settings(Map.of()), client, new InetSocketAddress("127.0.0.1", 9876), 0, 0));
-        assertNull(admission.check(settings(Map.of()), client, new InetSocketAddress("198.18.2.2", 9876), 0, 0));
+        assertEquals(RefusalReason.LOOP, admission.check(settings(Map.of()), client, new InetSocketAddress("127.0.0.1", 9876)));
+        assertNull(admission.check(settings(Map.of()), client, new InetSocketAddress("198.18.2.2", 9876)));
     }
 
     @Test
-    void refusesAtTheListenerAndPerClientLimits() {
-        assertEquals(RefusalReason.CONNECTION_LIMIT, admission.check(settings(Map.of("max.connections", "5")), client, server, 5, 0));
-        assertEquals(RefusalReason.CLIENT_LIMIT, admission.check(settings(Map.of("max.connections.per.client", "2")), client, server, 3, 2));
-        assertNull(admission.check(settings(Map.of("max.connections.per.client", "2")), client, server, 3, 1));
+    void reservesAtomicallyUnderTheListenerAndPerClientLimits() throws Exception {
+        ListenerRuntime runtime = new ListenerRuntime("test");
+        ListenerSettings limits = settings(Map.of("max.connections", "3", "max.connections.per.client", "2"));
+        java.net.InetAddress a = java.net.InetAddress.getByName("198.18.1.2");
+        java.net.InetAddress b = java.net.InetAddress.getByName("198.18.1.3");
+        assertNull(runtime.reserve(a, limits));
+        assertNull(runtime.reserve(a, limits));
+        assertEquals(RefusalReason.CLIENT_LIMIT, runtime.reserve(a, limits));
+        assertNull(runtime.reserve(b, limits));
+        assertEquals(RefusalReason.CONNECTION_LIMIT, runtime.reserve(b, limits));
+        runtime.release(a);
+        assertNull(runtime.reserve(b, limits));
+        assertEquals(3, runtime.counters().snapshot().active());
+    }
+
+    @Test
+    void manyThreadsNeverOvershootTheLimits() throws Exception {
+        ListenerRuntime runtime = new ListenerRuntime("test");
+        ListenerSettings limits = settings(Map.of("max.connections", "1000", "max.connections.per.client", "500"));
+        java.net.InetAddress a = java.net.InetAddress.getByName("198.18.1.2");
+        java.util.concurrent.atomic.AtomicInteger admitted = new java.util.concurrent.atomic.AtomicInteger();
+        Thread[] threads = new Thread[8];
+        for (int t = 0; t < threads.length; t++) {
+            threads[t] = new Thread(() -> {
+                for (int i = 0; i < 200; i++) {
+                    if (runtime.reserve(a, limits) == null) {
+                        admitted.incrementAndGet();
+                    }
+                }
+            });
+            threads[t].start();
+        }
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        assertEquals(500, admitted.get());
     }
 }
