@@ -1,16 +1,12 @@
 package dev.tproxy.socket.internal;
 
 import dev.tproxy.socket.api.ClosedHandleException;
-import dev.tproxy.socket.api.Errno;
-import dev.tproxy.socket.api.IoStatus;
 import dev.tproxy.socket.api.Pipe;
 import dev.tproxy.socket.api.StreamSocket;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** A pipe for splice: the read end is this handle's descriptor, the write end is owned alongside. */
 final class JnaPipe extends Descriptor implements Pipe {
-    private static final int SPLICE_FLAGS = Linux.SPLICE_F_MOVE | Linux.SPLICE_F_NONBLOCK;
-
     private final AtomicInteger writeFd;
     private final int capacity;
 
@@ -49,21 +45,7 @@ final class JnaPipe extends Descriptor implements Pipe {
 
     @Override
     public long spliceTo(StreamSocket socket, long maxBytes) {
-        int in = fd();
-        int out = ((JnaStreamSocket) socket).fd();
-        while (true) {
-            long moved = LibC.splice(in, 0, out, 0, maxBytes, SPLICE_FLAGS);
-            if (moved >= 0) {
-                return moved;
-            }
-            int errno = Errors.errno();
-            if (errno == Errno.EAGAIN) {
-                return IoStatus.WOULD_BLOCK;
-            }
-            if (errno != Errno.EINTR) {
-                throw Errors.of("splice(pipe to socket)", errno);
-            }
-        }
+        return SocketCalls.splice(fd(), ((JnaStreamSocket) socket).fd(), maxBytes, "splice(pipe to socket)");
     }
 
     @Override

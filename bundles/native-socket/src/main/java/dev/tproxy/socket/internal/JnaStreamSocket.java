@@ -11,8 +11,6 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 
 final class JnaStreamSocket extends Descriptor implements StreamSocket {
-    private static final int SPLICE_FLAGS = Linux.SPLICE_F_MOVE | Linux.SPLICE_F_NONBLOCK;
-
     JnaStreamSocket(int fd) {
         super(fd, "stream socket");
     }
@@ -57,21 +55,7 @@ final class JnaStreamSocket extends Descriptor implements StreamSocket {
 
     @Override
     public long spliceTo(Pipe pipe, long maxBytes) {
-        int in = fd();
-        int out = ((JnaPipe) pipe).writeFd();
-        while (true) {
-            long moved = LibC.splice(in, 0, out, 0, maxBytes, SPLICE_FLAGS);
-            if (moved >= 0) {
-                return moved;
-            }
-            int errno = Errors.errno();
-            if (errno == Errno.EAGAIN) {
-                return IoStatus.WOULD_BLOCK;
-            }
-            if (errno != Errno.EINTR) {
-                throw Errors.of("splice(socket to pipe)", errno);
-            }
-        }
+        return SocketCalls.splice(fd(), ((JnaPipe) pipe).writeFd(), maxBytes, "splice(socket to pipe)");
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.tproxy.socket.internal;
 
+import dev.tproxy.socket.api.Errno;
+import dev.tproxy.socket.api.IoStatus;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
@@ -73,6 +75,23 @@ final class SocketCalls {
             throw Errors.lastError("ioctl(" + name + ")");
         }
         return scratch.intValue();
+    }
+
+    /** splice() without copying, non-blocking: a byte count, 0 at end of stream, or WOULD_BLOCK. */
+    static long splice(int in, int out, long maxBytes, String call) {
+        while (true) {
+            long moved = LibC.splice(in, 0, out, 0, maxBytes, Linux.SPLICE_F_MOVE | Linux.SPLICE_F_NONBLOCK);
+            if (moved >= 0) {
+                return moved;
+            }
+            int errno = Errors.errno();
+            if (errno == Errno.EAGAIN) {
+                return IoStatus.WOULD_BLOCK;
+            }
+            if (errno != Errno.EINTR) {
+                throw Errors.of(call, errno);
+            }
+        }
     }
 
     /** Closes a descriptor that never became a handle (setup failed half way). */
