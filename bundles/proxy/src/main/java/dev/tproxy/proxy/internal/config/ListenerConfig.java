@@ -60,6 +60,12 @@ public @interface ListenerConfig {
             + "others are reset and counted.")
     String[] allowed_clients() default {"0.0.0.0/0", "::/0"};
 
+    @AttributeDefinition(name = "Connection log", description = "Which ended connections get a log line: all, "
+            + "failures (those that ended in a reset), none. Each line costs the Log Service a stack walk.",
+            options = {@Option(label = "all", value = "all"), @Option(label = "failures", value = "failures"),
+                @Option(label = "none", value = "none")})
+    String log_connections() default "all";
+
     @AttributeDefinition(name = "Pipe size", type = AttributeType.INTEGER, min = "4096", max = "1048576",
             description = "Bytes per splice pipe (one per direction while data flows).")
     String pipe_size() default "262144";

@@ -16,7 +16,7 @@ import java.util.stream.Collectors;
 /** A listener's configuration, validated: every value usable as it is. */
 public record ListenerSettings(String name, int port, List<InetAddress> bindAddresses, int backlog, SourceMode sourceMode,
         int upstreamMark, Duration connectTimeout, Duration idleTimeout, int maxConnections, int maxConnectionsPerClient,
-        List<Cidr> allowedClients, int pipeSize) {
+        List<Cidr> allowedClients, int pipeSize, ConnectionLogging logConnections) {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,32}");
     private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
@@ -36,7 +36,8 @@ public record ListenerSettings(String name, int port, List<InetAddress> bindAddr
                 integer("max.connections", config.max_connections(), 1, 1_000_000),
                 integer("max.connections.per.client", config.max_connections_per_client(), 0, 1_000_000),
                 networks(config.allowed_clients()),
-                integer("pipe.size", config.pipe_size(), 4096, 1 << 20));
+                integer("pipe.size", config.pipe_size(), 4096, 1 << 20),
+                connectionLogging(config.log_connections()));
     }
 
     /** The settings field by field, as operators write them (shown by {@code tproxy:listeners}). */
@@ -54,6 +55,7 @@ public record ListenerSettings(String name, int port, List<InetAddress> bindAddr
         fields.put("max.connections.per.client", String.valueOf(maxConnectionsPerClient));
         fields.put("allowed.clients", allowedClients.stream().map(Cidr::toString).collect(Collectors.joining(",")));
         fields.put("pipe.size", String.valueOf(pipeSize));
+        fields.put("log.connections", logConnections.name().toLowerCase(Locale.ROOT));
         return fields;
     }
 
@@ -95,6 +97,15 @@ public record ListenerSettings(String name, int port, List<InetAddress> bindAddr
             case "client" -> SourceMode.CLIENT;
             case "router" -> SourceMode.ROUTER;
             default -> throw new ConfigurationError("source.mode", "unknown mode '" + value + "' (client or router)");
+        };
+    }
+
+    private static ConnectionLogging connectionLogging(String value) {
+        return switch (value == null ? "" : value.trim().toLowerCase(Locale.ROOT)) {
+            case "all" -> ConnectionLogging.ALL;
+            case "failures" -> ConnectionLogging.FAILURES;
+            case "none" -> ConnectionLogging.NONE;
+            default -> throw new ConfigurationError("log.connections", "unknown value '" + value + "' (all, failures or none)");
         };
     }
 

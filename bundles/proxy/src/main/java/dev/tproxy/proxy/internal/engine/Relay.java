@@ -110,7 +110,6 @@ final class Relay implements EventLoop.Handler {
             return;
         }
         try {
-            upstreamSource = upstream.localAddress();
             upstream.setNoDelay(true);
             client.setNoDelay(true);
         } catch (NativeException e) {
@@ -226,33 +225,36 @@ final class Relay implements EventLoop.Handler {
         if (state == ConnectionState.CLOSED) {
             return;
         }
+        // Told before the sockets close, so that the log line can still name the upstream socket's address.
+        endings.ended(this, ending);
         state = ConnectionState.CLOSED;
-        loop.unregister(client);
-        loop.unregister(upstream);
         loop.release(slot);
         if (fromClient != null) {
             fromClient.discard();
             fromServer.discard();
         }
+        // Closing takes the sockets out of the epoll, and sends FIN (or RST when unread bytes remain), as a
+        // shutdown first would: no extra syscalls per connection.
         if (ending.reset()) {
             client.resetAndClose();
             upstream.resetAndClose();
         } else {
-            shutdownQuietly(client);
-            shutdownQuietly(upstream);
             client.close();
             upstream.close();
         }
         loop.forget(this);
-        endings.ended(this, ending.reason());
     }
 
-    private static void shutdownQuietly(StreamSocket socket) {
-        try {
-            socket.shutdownOutput();
-        } catch (NativeException e) {
-            // Already reset or never connected: closing is all that is left.
+    /** The upstream socket's local address (the client's own when spoofing), read once when first needed. */
+    private InetSocketAddress upstreamSource() {
+        if (upstreamSource == null && fromClient != null && upstream.isOpen()) {
+            try {
+                upstreamSource = upstream.localAddress();
+            } catch (NativeException e) {
+                // Reset meanwhile: the address is gone with it.
+            }
         }
+        return upstreamSource;
     }
 
     InetSocketAddress clientAddress() {
@@ -261,7 +263,7 @@ final class Relay implements EventLoop.Handler {
 
     String describe(String reason) {
         return "connection " + id + " closed: listener=" + listener.name() + " client=" + Addresses.format(clientAddress)
-                + " destination=" + Addresses.format(destination) + " upstream=" + Addresses.format(upstreamSource)
+                + " destination=" + Addresses.format(destination) + " upstream=" + Addresses.format(upstreamSource())
                 + " from-client=" + bytesFromClient() + " from-server=" + bytesFromServer()
                 + " duration=" + Durations.format(Duration.ofNanos(System.nanoTime() - startNanos)) + " reason=" + reason;
     }
@@ -275,7 +277,7 @@ final class Relay implements EventLoop.Handler {
     }
 
     ConnectionInfo info(long now) {
-        return new ConnectionInfo(id, listener.name(), clientAddress, destination, upstreamSource, state, started,
+        return new ConnectionInfo(id, listener.name(), clientAddress, destination, upstreamSource(), state, started,
                 Duration.ofNanos(now - startNanos), Duration.ofNanos(now - lastActivity), bytesFromClient(),
                 bytesFromServer(), client.descriptor(), upstream.descriptor(),
                 fromClient == null ? 0 : fromClient.buffered(), fromServer == null ? 0 : fromServer.buffered());
@@ -295,8 +297,8 @@ final class Relay implements EventLoop.Handler {
         state.put("listener", listener.pid());
         state.put("client", clientAddress);
         state.put("destination", destination);
-        if (upstreamSource != null) {
-            state.put("upstreamSource", upstreamSource);
+        if (upstreamSource() != null) {
+            state.put("upstreamSource", upstreamSource());
         }
         state.put("state", state().name());
         state.put("started", started);
@@ -349,6 +351,6 @@ final class Relay implements EventLoop.Handler {
 
     /** Told of every relay that ends. */
     interface RelayEndings {
-        void ended(Relay relay, String reason);
+        void ended(Relay relay, Ending ending);
     }
 }

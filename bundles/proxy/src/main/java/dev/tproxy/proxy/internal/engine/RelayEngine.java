@@ -5,7 +5,9 @@ import dev.tproxy.proxy.api.ConnectionInfo;
 import dev.tproxy.proxy.api.DropMode;
 import dev.tproxy.proxy.api.Durations;
 import dev.tproxy.proxy.api.TrafficCounters;
+import dev.tproxy.proxy.internal.config.ConnectionLogging;
 import dev.tproxy.proxy.internal.config.EngineConfig;
+import dev.tproxy.proxy.internal.config.ListenerSettings;
 import dev.tproxy.socket.api.HandleParking;
 import dev.tproxy.socket.api.ListeningSocket;
 import dev.tproxy.socket.api.NativeHandle;
@@ -139,11 +141,15 @@ public final class RelayEngine implements Relay.RelayEndings {
     }
 
     @Override
-    public void ended(Relay relay, String reason) {
+    public void ended(Relay relay, Relay.Ending ending) {
         owners.remove(relay.id);
         relay.listener.counters().closed();
         relay.listener.clientClosed(relay.clientAddress().getAddress());
-        log.info(relay.describe(reason));
+        ListenerSettings settings = relay.listener.settings();
+        ConnectionLogging logging = settings == null ? ConnectionLogging.ALL : settings.logConnections();
+        if (logging == ConnectionLogging.ALL || (logging == ConnectionLogging.FAILURES && ending.reset())) {
+            log.info(relay.describe(ending.reason()));
+        }
     }
 
     private void sweep(EventLoop loop) {

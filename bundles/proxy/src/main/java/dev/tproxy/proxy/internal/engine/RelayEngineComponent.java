@@ -17,11 +17,13 @@ import org.osgi.service.metatype.annotations.Designate;
 @Designate(ocd = EngineConfig.class)
 public final class RelayEngineComponent {
     private final RelayEngine engine;
+    private final AsyncEventLog log;
 
     @Activate
     public RelayEngineComponent(@Reference TransparentSocketService sockets, @Reference HandleParking parking,
             @Reference(service = LoggerFactory.class) Logger logger, EngineConfig config) {
-        this.engine = RelayEngine.from(sockets, parking, new OsgiEventLog(logger), config);
+        this.log = new AsyncEventLog(new OsgiEventLog(logger));
+        this.engine = RelayEngine.from(sockets, parking, log, config);
     }
 
     public RelayEngine engine() {
@@ -32,5 +34,6 @@ public final class RelayEngineComponent {
     @Deactivate
     void deactivate() {
         engine.parkAndStop();
+        log.close();
     }
 }
