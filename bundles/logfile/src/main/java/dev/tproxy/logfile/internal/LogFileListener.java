@@ -10,6 +10,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.service.component.annotations.Activate;
@@ -35,6 +38,7 @@ import org.osgi.service.log.LogReaderService;
 @Component(service = {}, configurationPolicy = ConfigurationPolicy.IGNORE)
 public final class LogFileListener implements LogListener {
     static final String SERVICE_EVENTS = "Events.Service.";
+    static final long FLUSH_MILLIS = 100;
 
     private final LogReaderService reader;
     private final LogFileSettings settings;
@@ -47,6 +51,8 @@ public final class LogFileListener implements LogListener {
     private boolean catchingUp = true;
     private long lastWritten = -1;
     private boolean failing;
+    private boolean flushScheduled;
+    private ScheduledExecutorService flusher;
 
     @Activate
     public LogFileListener(@Reference LogReaderService reader, BundleContext context) {
@@ -66,6 +72,11 @@ public final class LogFileListener implements LogListener {
 
     @Activate
     void activate() {
+        flusher = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "tproxy-logfile-flush");
+            thread.setDaemon(true);
+            return thread;
+        });
         long previous = readMark();
         // Listen first, then read the history: an entry logged in between is in one or both, never in neither.
         reader.addLogListener(this);
@@ -84,12 +95,14 @@ public final class LogFileListener implements LogListener {
                 accept(entry);
             }
             catchingUp = false;
+            flush();
         }
     }
 
     @Deactivate
     void deactivate() {
         reader.removeLogListener(this);
+        flusher.shutdownNow();
         synchronized (this) {
             writeMark();
             file.close();
@@ -110,8 +123,28 @@ public final class LogFileListener implements LogListener {
             return;
         }
         lastWritten = entry.getSequence();
-        if (settings.threshold().implies(level(entry))) {
+        LogLevel level = level(entry);
+        if (settings.threshold().implies(level)) {
             write(format.format(entry));
+            if (LogLevel.WARN.implies(level)) {
+                flush();
+            } else if (!flushScheduled && !catchingUp) {
+                flushScheduled = true;
+                flusher.schedule(this::scheduledFlush, FLUSH_MILLIS, TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    private synchronized void scheduledFlush() {
+        flushScheduled = false;
+        flush();
+    }
+
+    private void flush() {
+        try {
+            file.flush();
+        } catch (IOException e) {
+            failed(e);
         }
     }
 
@@ -138,10 +171,14 @@ public final class LogFileListener implements LogListener {
             }
             file.append(line);
         } catch (IOException e) {
-            if (!failing) {
-                failing = true;
-                System.err.println("tproxy logfile: cannot write " + file.path() + ": " + e + " (retrying with each entry)");
-            }
+            failed(e);
+        }
+    }
+
+    private void failed(IOException e) {
+        if (!failing) {
+            failing = true;
+            System.err.println("tproxy logfile: cannot write " + file.path() + ": " + e + " (retrying with each entry)");
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.tproxy.logfile.internal;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -11,8 +12,9 @@ import java.nio.file.StandardOpenOption;
 /**
  * A text file that lines are appended to, rotated by size: when the next line would take it past
  * {@code maxBytes}, {@code name.log} becomes {@code name.log.1}, {@code .1} becomes {@code .2} and so on; at most
- * {@code keep} rotated files are kept. Each line is written straight through (no buffer to lose in a crash, and
- * {@code tail -f} sees it at once). Not thread-safe: the caller serialises.
+ * {@code keep} rotated files are kept. Lines are buffered until {@link #flush()} (the caller flushes soon after a
+ * burst, so a busy proxy does not pay one write() per line) or {@link #close()}. Not thread-safe: the caller
+ * serialises.
  */
 final class RotatingFile implements AutoCloseable {
     private final Path file;
@@ -20,6 +22,9 @@ final class RotatingFile implements AutoCloseable {
     private final int keep;
     private OutputStream out;
     private long size;
+    private boolean dirty;
+
+    private static final int BUFFER_BYTES = 64 * 1024;
 
     RotatingFile(Path file, long maxBytes, int keep) {
         if (maxBytes < 1 || keep < 0) {
@@ -44,11 +49,24 @@ final class RotatingFile implements AutoCloseable {
         }
         try {
             out.write(bytes);
-            out.flush();
             size += bytes.length;
+            dirty = true;
         } catch (IOException e) {
             close();
             throw e;
+        }
+    }
+
+    /** Writes the buffered lines to the file. */
+    void flush() throws IOException {
+        if (dirty && out != null) {
+            dirty = false;
+            try {
+                out.flush();
+            } catch (IOException e) {
+                close();
+                throw e;
+            }
         }
     }
 
@@ -57,7 +75,9 @@ final class RotatingFile implements AutoCloseable {
         if (parent != null) {
             Files.createDirectories(parent);
         }
-        out = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+        out = new BufferedOutputStream(
+                Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE),
+                BUFFER_BYTES);
         size = Files.size(file);
     }
 
@@ -90,6 +110,7 @@ final class RotatingFile implements AutoCloseable {
                 // nothing left to save
             }
             out = null;
+            dirty = false;
         }
     }
 }

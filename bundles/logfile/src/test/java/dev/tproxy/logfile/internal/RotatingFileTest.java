@@ -47,4 +47,17 @@ class RotatingFileTest {
         }
         assertEquals("another long line\n", Files.readString(log));
     }
+
+    @Test
+    void linesReachTheFileWhenFlushed() throws IOException {
+        Path log = temp.resolve("tproxy.log");
+        try (RotatingFile file = new RotatingFile(log, 1 << 20, 1)) {
+            file.append("buffered");
+            assertEquals("", Files.readString(log));
+            file.flush();
+            assertEquals("buffered\n", Files.readString(log));
+            file.append("closed");
+        }
+        assertEquals("buffered\nclosed\n", Files.readString(log));
+    }
 }

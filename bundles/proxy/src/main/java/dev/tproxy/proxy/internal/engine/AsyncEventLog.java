@@ -1,16 +1,22 @@
 package dev.tproxy.proxy.internal.engine;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * Hands log lines from the event loops to a thread of their own: Felix Log walks the caller's stack for every
- * entry, which the loops must not pay for. When the queue is full, lines are dropped and their number reported,
- * never blocking a loop.
+ * Hands log lines from the event loops to a thread of their own, in batches: Felix Log walks the caller's stack
+ * for every entry, which the loops must not pay for, and waking a thread per line would cost the loops a futex
+ * call and a context switch per connection. So an info line only joins the queue, and the writer takes whatever
+ * is queued every {@link #BATCH_NANOS}; a warning or an error wakes it at once. When the queue is full, lines are
+ * dropped and their number reported, never blocking a loop.
  */
 public final class AsyncEventLog implements EventLog, AutoCloseable {
+    static final long BATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final int CAPACITY = 16_384;
 
     private final EventLog target;
@@ -32,13 +38,20 @@ public final class AsyncEventLog implements EventLog, AutoCloseable {
     }
 
     @Override
+    public void connectionClosed(ClosedConnection connection) {
+        offer(() -> target.info(connection.line()));
+    }
+
+    @Override
     public void warn(String message) {
         offer(() -> target.warn(message));
+        LockSupport.unpark(writer);
     }
 
     @Override
     public void error(String message, Throwable cause) {
         offer(() -> target.error(message, cause));
+        LockSupport.unpark(writer);
     }
 
     private void offer(Runnable line) {
@@ -48,20 +61,23 @@ public final class AsyncEventLog implements EventLog, AutoCloseable {
     }
 
     private void write() {
+        List<Runnable> batch = new ArrayList<>();
         while (running || !lines.isEmpty()) {
-            try {
-                Runnable line = lines.poll(200, TimeUnit.MILLISECONDS);
-                if (line != null) {
+            lines.drainTo(batch);
+            for (Runnable line : batch) {
+                try {
                     line.run();
+                } catch (RuntimeException e) {
+                    // A failing log service must not stop the writer.
                 }
-                long lost = dropped.getAndSet(0);
-                if (lost > 0) {
-                    target.warn("log: " + lost + " lines dropped (the log could not keep up)");
-                }
-            } catch (InterruptedException e) {
-                return;
-            } catch (RuntimeException e) {
-                // A failing log service must not stop the writer.
+            }
+            batch.clear();
+            long lost = dropped.getAndSet(0);
+            if (lost > 0) {
+                target.warn("log: " + lost + " lines dropped (the log could not keep up)");
+            }
+            if (running && lines.isEmpty()) {
+                LockSupport.parkNanos(this, BATCH_NANOS);
             }
         }
     }
@@ -70,6 +86,7 @@ public final class AsyncEventLog implements EventLog, AutoCloseable {
     @Override
     public void close() {
         running = false;
+        LockSupport.unpark(writer);
         try {
             writer.join(5000);
         } catch (InterruptedException e) {

@@ -41,10 +41,12 @@ final class Direction {
     /**
      * Moves bytes until a socket would block or {@code budget} transfers are used.
      *
+     * @param otherFinished the opposite direction has finished: when this one finishes too, the relay closes both
+     *        sockets at once, and the close sends the FIN that a shutdown would have sent
      * @return true when the budget ran out with work left (call again soon)
      * @throws RelayFault when a socket fails; says which side
      */
-    boolean pump(int budget) {
+    boolean pump(int budget, boolean otherFinished) {
         while (budget-- > 0) {
             if (transit != null && transit.pending() > 0) {
                 long moved = drain();
@@ -55,7 +57,7 @@ final class Direction {
                 continue;
             }
             if (sourceEnded) {
-                finish();
+                finish(otherFinished);
                 return false;
             }
             if (transit == null) {
@@ -96,10 +98,13 @@ final class Direction {
         }
     }
 
-    private void finish() {
+    private void finish(boolean otherFinished) {
         if (!finished) {
             finished = true;
             release();
+            if (otherFinished) {
+                return;
+            }
             try {
                 sink.shutdownOutput();
             } catch (NativeException e) {

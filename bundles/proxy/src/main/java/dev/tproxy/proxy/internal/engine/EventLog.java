@@ -7,4 +7,9 @@ public interface EventLog {
     void warn(String message);
 
     void error(String message, Throwable cause);
+
+    /** The line of a connection that ended; an asynchronous log formats it on its own thread. */
+    default void connectionClosed(ClosedConnection connection) {
+        info(connection.line());
+    }
 }

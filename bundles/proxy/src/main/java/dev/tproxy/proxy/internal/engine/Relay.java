@@ -1,7 +1,5 @@
 package dev.tproxy.proxy.internal.engine;
 
-import dev.tproxy.proxy.api.Addresses;
-
 import dev.tproxy.proxy.api.ConnectionInfo;
 import dev.tproxy.proxy.api.ConnectionState;
 import dev.tproxy.proxy.api.DropMode;
@@ -182,12 +180,12 @@ final class Relay implements EventLoop.Handler {
             boolean more = false;
             if (clientToServer) {
                 long sent = fromClient.bytes();
-                more |= fromClient.pump(BUDGET);
+                more |= fromClient.pump(BUDGET, fromServer.finished());
                 listener.counters().fromClient(fromClient.bytes() - sent);
             }
             if (serverToClient) {
                 long sent = fromServer.bytes();
-                more |= fromServer.pump(BUDGET);
+                more |= fromServer.pump(BUDGET, fromClient.finished());
                 listener.counters().fromServer(fromServer.bytes() - sent);
             }
             if (fromClient.bytes() + fromServer.bytes() != before) {
@@ -261,11 +259,9 @@ final class Relay implements EventLoop.Handler {
         return clientAddress;
     }
 
-    String describe(String reason) {
-        return "connection " + id + " closed: listener=" + listener.name() + " client=" + Addresses.format(clientAddress)
-                + " destination=" + Addresses.format(destination) + " upstream=" + Addresses.format(upstreamSource())
-                + " from-client=" + bytesFromClient() + " from-server=" + bytesFromServer()
-                + " duration=" + Durations.format(Duration.ofNanos(System.nanoTime() - startNanos)) + " reason=" + reason;
+    ClosedConnection closed(String reason) {
+        return new ClosedConnection(id, listener.name(), clientAddress, destination, upstreamSource(), bytesFromClient(),
+                bytesFromServer(), System.nanoTime() - startNanos, reason);
     }
 
     long bytesFromClient() {

@@ -148,7 +148,7 @@ public final class RelayEngine implements Relay.RelayEndings {
         ListenerSettings settings = relay.listener.settings();
         ConnectionLogging logging = settings == null ? ConnectionLogging.ALL : settings.logConnections();
         if (logging == ConnectionLogging.ALL || (logging == ConnectionLogging.FAILURES && ending.reset())) {
-            log.info(relay.describe(ending.reason()));
+            log.connectionClosed(relay.closed(ending.reason()));
         }
     }
 

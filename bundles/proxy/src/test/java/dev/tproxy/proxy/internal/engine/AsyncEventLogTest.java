@@ -1,0 +1,84 @@
+package dev.tproxy.proxy.internal.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class AsyncEventLogTest {
+    /** Records what reaches the log service; the first line may be held to keep the writer busy. */
+    private static final class Recording implements EventLog {
+        final List<String> lines = new CopyOnWriteArrayList<>();
+        final CountDownLatch writerBusy = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        volatile boolean holdFirst;
+
+        @Override
+        public void info(String message) {
+            record("INFO " + message);
+        }
+
+        @Override
+        public void warn(String message) {
+            record("WARN " + message);
+        }
+
+        @Override
+        public void error(String message, Throwable cause) {
+            record("ERROR " + message + " " + cause.getMessage());
+        }
+
+        private void record(String line) {
+            lines.add(line);
+            if (holdFirst && lines.size() == 1) {
+                writerBusy.countDown();
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+
+    @Test
+    void writesEveryLineInOrderAndFormatsConnectionLinesOnItsOwnThread() {
+        Recording target = new Recording();
+        try (AsyncEventLog log = new AsyncEventLog(target)) {
+            log.info("one");
+            log.connectionClosed(new ClosedConnection(7, "default", new InetSocketAddress("198.18.1.2", 40312),
+                    new InetSocketAddress("198.18.2.2", 80), new InetSocketAddress("198.18.1.2", 40313), 1234, 56789,
+                    1_200_000_000L, "completed"));
+            log.warn("two");
+            log.error("three", new IllegalStateException("cause"));
+        }
+        assertEquals(List.of("INFO one",
+                "INFO connection 7 closed: listener=default client=198.18.1.2:40312 destination=198.18.2.2:80"
+                        + " upstream=198.18.1.2:40313 from-client=1234 from-server=56789 duration=1s reason=completed",
+                "WARN two", "ERROR three cause"), target.lines);
+    }
+
+    @Test
+    void aFullQueueDropsLinesWithoutBlockingAndSaysHowMany() throws InterruptedException {
+        Recording target = new Recording();
+        target.holdFirst = true;
+        try (AsyncEventLog log = new AsyncEventLog(target)) {
+            log.warn("first");
+            assertTrue(target.writerBusy.await(10, TimeUnit.SECONDS));
+            for (int i = 0; i < 16_384 + 10; i++) {
+                log.info("line " + i);
+            }
+            target.release.countDown();
+        }
+        // the count is reported after the batch that was being written when the lines were lost
+        assertEquals(1 + 1 + 16_384, target.lines.size());
+        assertEquals("WARN log: 10 lines dropped (the log could not keep up)", target.lines.get(1));
+        assertEquals("INFO line 0", target.lines.get(2));
+        assertEquals("INFO line 16383", target.lines.get(16_385));
+    }
+}

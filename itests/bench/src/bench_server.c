@@ -1,0 +1,106 @@
+/*
+ * bench_server: the server side of itests/bench/run (runs in the lab's server namespace).
+ *
+ *   bench_server RR_PORT ECHO_PORT
+ *
+ * RR_PORT   request/reply, one request per connection: reads the request, writes one byte ('R') and closes
+ *           (the server closes first, as an HTTP/1.0 server does, so TIME_WAIT stays on the server side and
+ *           the client can reuse its ports at once).
+ * ECHO_PORT echoes whatever arrives, closes on EOF (for the idle-connections test: a connection counts as
+ *           established once a byte made the round trip client -> server -> client).
+ *
+ * One thread, one epoll, level-triggered, IPv4 and IPv6 (dual-stack sockets). No allocation per connection.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define RR_LISTENER (-1)
+#define ECHO_LISTENER (-2)
+#define MAX_FD 65536
+
+static unsigned char kind[MAX_FD]; /* 1 = rr connection, 2 = echo connection */
+
+static int listen_on(int port) {
+    int fd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) { perror("socket"); exit(1); }
+    int one = 1, zero = 0;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+    struct sockaddr_in6 a = {0};
+    a.sin6_family = AF_INET6;
+    a.sin6_port = htons(port);
+    a.sin6_addr = in6addr_any;
+    if (bind(fd, (struct sockaddr *) &a, sizeof a) < 0) { perror("bind"); exit(1); }
+    if (listen(fd, 65535) < 0) { perror("listen"); exit(1); }
+    return fd;
+}
+
+int main(int argc, char **argv) {
+    if (argc != 3) {
+        fprintf(stderr, "usage: bench_server RR_PORT ECHO_PORT\n");
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    int rr = listen_on(atoi(argv[1]));
+    int echo = listen_on(atoi(argv[2]));
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    struct epoll_event ev = {.events = EPOLLIN};
+    ev.data.u64 = ((uint64_t) (uint32_t) RR_LISTENER << 32) | (uint32_t) rr;
+    epoll_ctl(ep, EPOLL_CTL_ADD, rr, &ev);
+    ev.data.u64 = ((uint64_t) (uint32_t) ECHO_LISTENER << 32) | (uint32_t) echo;
+    epoll_ctl(ep, EPOLL_CTL_ADD, echo, &ev);
+    printf("bench_server: listening on %s (request/reply) and %s (echo)\n", argv[1], argv[2]);
+    fflush(stdout);
+
+    struct epoll_event events[512];
+    char buf[65536];
+    for (;;) {
+        int n = epoll_wait(ep, events, 512, -1);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            perror("epoll_wait");
+            return 1;
+        }
+        for (int i = 0; i < n; i++) {
+            int tag = (int) (events[i].data.u64 >> 32);
+            int fd = (int) (uint32_t) events[i].data.u64;
+            if (tag == RR_LISTENER || tag == ECHO_LISTENER) {
+                for (int k = 0; k < 256; k++) {
+                    int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+                    if (c < 0) break;
+                    if (c >= MAX_FD) { close(c); continue; }
+                    kind[c] = tag == RR_LISTENER ? 1 : 2;
+                    struct epoll_event cev = {.events = EPOLLIN | EPOLLRDHUP};
+                    cev.data.u64 = (uint32_t) c;
+                    if (epoll_ctl(ep, EPOLL_CTL_ADD, c, &cev) < 0) close(c);
+                }
+                continue;
+            }
+            ssize_t got = read(fd, buf, sizeof buf);
+            if (got < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+            if (got <= 0) { close(fd); continue; }
+            if (kind[fd] == 1) {
+                /* drain the rest of the request, if any, so close() sends FIN rather than RST */
+                while (read(fd, buf, sizeof buf) > 0) {}
+                (void) !write(fd, "R", 1);
+                close(fd);
+            } else {
+                ssize_t off = 0;
+                while (off < got) {
+                    ssize_t w = write(fd, buf + off, got - off);
+                    if (w <= 0) break; /* echo traffic here is one byte at a time: never blocks */
+                    off += w;
+                }
+            }
+        }
+    }
+}
