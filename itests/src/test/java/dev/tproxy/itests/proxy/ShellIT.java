@@ -155,13 +155,15 @@ class ShellIT {
     @Test
     void badInputAnswersWithOneLineNamingTheArgument() {
         for (String command : new String[] {"tproxy:connections --client 300.1.1.1/8", "tproxy:info 99999",
-                "tproxy:connections --older-than soon", "tproxy:connections --state open"}) {
+                "tproxy:connections --older-than soon", "tproxy:connections --state open", "tproxy:connections --bogus",
+                "tproxy:info"}) {
             Shell.Result result = runtime.tryConsole(command);
             assertNotEquals(0, result.exitCode(), command);
             assertEquals(1, result.output().strip().lines().count(), command + " said:\n" + result.output());
             assertTrue(!result.output().contains("\tat "), command + " printed a stack trace:\n" + result.output());
         }
         assertTrue(runtime.tryConsole("tproxy:connections --client 300.1.1.1/8").output().contains("--client"));
+        assertTrue(runtime.tryConsole("tproxy:connections --bogus").output().contains("unknown option '--bogus'"));
     }
 
     @Test

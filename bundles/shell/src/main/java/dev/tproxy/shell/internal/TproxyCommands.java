@@ -37,6 +37,7 @@ public final class TproxyCommands {
     private static final String OLDER = "only connections open longer than this, e.g. 5m (250ms, 5s, 10m, 2h, 1d)";
     private static final String IDLE = "only connections with no byte either way for longer than this, e.g. 30s";
     private static final String JSON = "print JSON for scripts instead of a table";
+    private static final String NOTHING_ELSE = "nothing else: a word that is none of the options above is refused";
 
     private final Connections connections;
     private final Doctor doctor;
@@ -60,7 +61,9 @@ public final class TproxyCommands {
             @Descriptor(STATE) @Parameter(names = {"-s", "--state"}, absentValue = "") String state,
             @Descriptor(OLDER) @Parameter(names = {"-o", "--older-than"}, absentValue = "") String olderThan,
             @Descriptor(IDLE) @Parameter(names = {"-i", "--idle"}, absentValue = "") String idle,
-            @Descriptor(JSON) @Parameter(names = {"-j", "--json"}, presentValue = "true", absentValue = "false") boolean json) {
+            @Descriptor(JSON) @Parameter(names = {"-j", "--json"}, presentValue = "true", absentValue = "false") boolean json,
+            @Descriptor(NOTHING_ELSE) String... unexpected) {
+        nothingElse("connections", unexpected);
         ConnectionFilter filter = filter(new FilterOptions(client, destination, port, listener, state, olderThan, idle));
         List<ConnectionInfo> found = connections.list(filter);
         return json ? JsonFormat.connections(found, filter) : TextFormat.connections(found, filter);
@@ -69,8 +72,9 @@ public final class TproxyCommands {
     @Descriptor("show everything known about one connection, including its socket fds and pipe fill")
     public String info(
             @Descriptor(JSON) @Parameter(names = {"-j", "--json"}, presentValue = "true", absentValue = "false") boolean json,
-            @Descriptor("the connection's id, as tproxy:connections shows it") String id) {
-        long parsed = id(id);
+            @Descriptor("the connection's id, as tproxy:connections shows it") String... ids) {
+        String id = oneId(ids);
+        long parsed = id("info", id);
         ConnectionInfo connection = connections.get(parsed).orElseThrow(() -> new IllegalArgumentException(
                 "id: no live connection " + parsed + " (tproxy:connections lists them)"));
         return json ? JsonFormat.info(connection) : TextFormat.info(connection);
@@ -103,7 +107,7 @@ public final class TproxyCommands {
             }
             Set<Long> wanted = new LinkedHashSet<>();
             for (String id : ids) {
-                wanted.add(id(id));
+                wanted.add(id("drop", id));
             }
             dropped = connections.drop(List.copyOf(wanted), mode);
             wanted.stream().filter(id -> dropped.stream().noneMatch(c -> c.id() == id)).forEach(notLive::add);
@@ -123,13 +127,17 @@ public final class TproxyCommands {
     @Descriptor("show counters in total and per listener: accepted, active, refusals and upstream failures by reason, "
             + "bytes each way, current throughput")
     public String stats(
-            @Descriptor(JSON) @Parameter(names = {"-j", "--json"}, presentValue = "true", absentValue = "false") boolean json) {
+            @Descriptor(JSON) @Parameter(names = {"-j", "--json"}, presentValue = "true", absentValue = "false") boolean json,
+            @Descriptor(NOTHING_ELSE) String... unexpected) {
+        nothingElse("stats", unexpected);
         return json ? JsonFormat.stats(connections.statistics()) : TextFormat.stats(connections.statistics());
     }
 
     @Descriptor("show each listener: its state, addresses, last error and configuration")
     public String listeners(
-            @Descriptor(JSON) @Parameter(names = {"-j", "--json"}, presentValue = "true", absentValue = "false") boolean json) {
+            @Descriptor(JSON) @Parameter(names = {"-j", "--json"}, presentValue = "true", absentValue = "false") boolean json,
+            @Descriptor(NOTHING_ELSE) String... unexpected) {
+        nothingElse("listeners", unexpected);
         List<ListenerInfo> listeners = connections.listeners();
         return json ? JsonFormat.listeners(listeners) : TextFormat.listeners(listeners);
     }
@@ -141,7 +149,9 @@ public final class TproxyCommands {
             @Parameter(names = {"-m", "--mark"}, absentValue = "1") String mark,
             @Descriptor("the routing table with the `local default dev lo` routes; default 100, as native/tproxy-host --table")
             @Parameter(names = {"-t", "--table"}, absentValue = "100") String table,
-            @Descriptor(JSON) @Parameter(names = {"-j", "--json"}, presentValue = "true", absentValue = "false") boolean json) {
+            @Descriptor(JSON) @Parameter(names = {"-j", "--json"}, presentValue = "true", absentValue = "false") boolean json,
+            @Descriptor(NOTHING_ELSE) String... unexpected) {
+        nothingElse("doctor", unexpected);
         DoctorSettings settings = DoctorSettings.parse(mark, table);
         DoctorReport report = doctor.examine(settings, connections.listeners());
         return json ? JsonFormat.doctor(report, settings) : TextFormat.doctor(report, settings);
@@ -156,7 +166,37 @@ public final class TproxyCommands {
         return options.toFilter(names);
     }
 
-    private static long id(String text) {
+    /** What Gogo could not bind to an option is refused, naming the first such word. */
+    private static void nothingElse(String command, String[] unexpected) {
+        if (unexpected != null && unexpected.length > 0) {
+            throw unknown(command, unexpected[0]);
+        }
+    }
+
+    private static IllegalArgumentException unknown(String command, String word) {
+        return new IllegalArgumentException(command + ": " + (word.startsWith("-") ? "unknown option" : "unexpected argument")
+                + " '" + word + "' (help tproxy:" + command + " lists the options)");
+    }
+
+    private static String oneId(String[] ids) {
+        if (ids == null || ids.length == 0) {
+            throw new IllegalArgumentException("info: which connection? give its id (tproxy:connections lists them)");
+        }
+        for (String id : ids) {
+            if (id.startsWith("-")) {
+                throw unknown("info", id);
+            }
+        }
+        if (ids.length > 1) {
+            throw new IllegalArgumentException("info: one connection id, not " + ids.length + " (tproxy:connections lists them)");
+        }
+        return ids[0];
+    }
+
+    private static long id(String command, String text) {
+        if (text != null && text.startsWith("-")) {
+            throw unknown(command, text);
+        }
         try {
             long id = Long.parseLong(text == null ? "" : text.trim());
             if (id >= 0) {

@@ -110,6 +110,15 @@ class TproxyCommandsTest {
         "tproxy:info abc|id: 'abc' is not a connection id (a number, as tproxy:connections shows)",
         "tproxy:drop 7 x|id: 'x' is not a connection id (a number, as tproxy:connections shows)",
         "tproxy:doctor --mark zero|--mark: 'zero' is not a number in 1..4294967295 (e.g. 1 or 0x1)",
+        "tproxy:connections --bogus|connections: unknown option '--bogus' (help tproxy:connections lists the options)",
+        "tproxy:connections 7|connections: unexpected argument '7' (help tproxy:connections lists the options)",
+        "tproxy:stats -x|stats: unknown option '-x' (help tproxy:stats lists the options)",
+        "tproxy:listeners all|listeners: unexpected argument 'all' (help tproxy:listeners lists the options)",
+        "tproxy:doctor --fix|doctor: unknown option '--fix' (help tproxy:doctor lists the options)",
+        "tproxy:info --verbose 7|info: unknown option '--verbose' (help tproxy:info lists the options)",
+        "tproxy:info 7 8|info: one connection id, not 2 (tproxy:connections lists them)",
+        "tproxy:info|info: which connection? give its id (tproxy:connections lists them)",
+        "tproxy:drop --force 7|drop: unknown option '--force' (help tproxy:drop lists the options)",
     })
     void badInputIsOneLineNamingTheArgument(String line, String message) {
         assertEquals(message, fails(line));
