@@ -99,8 +99,10 @@ final class Relay implements EventLoop.Handler {
     }
 
     private void finishConnect(int events) {
-        int error = upstream.finishConnect();
-        if (error == 0 && (events & (EpollEvents.ERR | EpollEvents.HUP)) != 0) {
+        // A connecting socket turns writable only once connected; only an error or hang-up needs SO_ERROR read.
+        boolean failed = (events & (EpollEvents.ERR | EpollEvents.HUP)) != 0;
+        int error = failed ? upstream.finishConnect() : 0;
+        if (error == 0 && failed) {
             error = Errno.ECONNREFUSED;
         }
         if (error != 0) {
