@@ -17,14 +17,13 @@ import java.nio.file.StandardOpenOption;
  * serialises.
  */
 final class RotatingFile implements AutoCloseable {
+    private static final int BUFFER_BYTES = 64 * 1024;
+
     private final Path file;
     private final long maxBytes;
     private final int keep;
     private OutputStream out;
     private long size;
-    private boolean dirty;
-
-    private static final int BUFFER_BYTES = 64 * 1024;
 
     RotatingFile(Path file, long maxBytes, int keep) {
         if (maxBytes < 1 || keep < 0) {
@@ -50,17 +49,15 @@ final class RotatingFile implements AutoCloseable {
         try {
             out.write(bytes);
             size += bytes.length;
-            dirty = true;
         } catch (IOException e) {
             close();
             throw e;
         }
     }
 
-    /** Writes the buffered lines to the file. */
+    /** Writes the buffered lines to the file (nothing buffered: no write). */
     void flush() throws IOException {
-        if (dirty && out != null) {
-            dirty = false;
+        if (out != null) {
             try {
                 out.flush();
             } catch (IOException e) {
@@ -110,7 +107,6 @@ final class RotatingFile implements AutoCloseable {
                 // nothing left to save
             }
             out = null;
-            dirty = false;
         }
     }
 }

@@ -73,8 +73,7 @@ public final class TproxyCommands {
     public String info(
             @Descriptor(JSON) @Parameter(names = {"-j", "--json"}, presentValue = "true", absentValue = "false") boolean json,
             @Descriptor("the connection's id, as tproxy:connections shows it") String... ids) {
-        String id = oneId(ids);
-        long parsed = id("info", id);
+        long parsed = id("info", oneId(ids));
         ConnectionInfo connection = connections.get(parsed).orElseThrow(() -> new IllegalArgumentException(
                 "id: no live connection " + parsed + " (tproxy:connections lists them)"));
         return json ? JsonFormat.info(connection) : TextFormat.info(connection);
@@ -178,16 +177,17 @@ public final class TproxyCommands {
                 + " '" + word + "' (help tproxy:" + command + " lists the options)");
     }
 
+    /** The one id {@code info} takes; an option among several words is named as such (see {@link #id}). */
     private static String oneId(String[] ids) {
         if (ids == null || ids.length == 0) {
             throw new IllegalArgumentException("info: which connection? give its id (tproxy:connections lists them)");
         }
-        for (String id : ids) {
-            if (id.startsWith("-")) {
-                throw unknown("info", id);
-            }
-        }
         if (ids.length > 1) {
+            for (String id : ids) {
+                if (id.startsWith("-")) {
+                    throw unknown("info", id);
+                }
+            }
             throw new IllegalArgumentException("info: one connection id, not " + ids.length + " (tproxy:connections lists them)");
         }
         return ids[0];

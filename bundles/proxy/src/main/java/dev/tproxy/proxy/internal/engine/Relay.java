@@ -100,10 +100,12 @@ final class Relay implements EventLoop.Handler {
 
     private void finishConnect(int events) {
         // A connecting socket turns writable only once connected; only an error or hang-up needs SO_ERROR read.
-        boolean failed = (events & (EpollEvents.ERR | EpollEvents.HUP)) != 0;
-        int error = failed ? upstream.finishConnect() : 0;
-        if (error == 0 && failed) {
-            error = Errno.ECONNREFUSED;
+        int error = 0;
+        if ((events & (EpollEvents.ERR | EpollEvents.HUP)) != 0) {
+            error = upstream.finishConnect();
+            if (error == 0) {
+                error = Errno.ECONNREFUSED;
+            }
         }
         if (error != 0) {
             failUpstream(UpstreamFailures.of(error), Errno.name(error));
