@@ -52,6 +52,7 @@ public final class LogFileListener implements LogListener {
     private long lastWritten = -1;
     private boolean failing;
     private boolean flushScheduled;
+    private long lastFlush = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(FLUSH_MILLIS);
     private ScheduledExecutorService flusher;
 
     @Activate
@@ -126,9 +127,12 @@ public final class LogFileListener implements LogListener {
         LogLevel level = level(entry);
         if (settings.threshold().implies(level)) {
             write(format.format(entry));
-            if (LogLevel.WARN.implies(level)) {
+            if (catchingUp) {
+                return; // flushed once the history is written
+            }
+            if (LogLevel.WARN.implies(level) || System.nanoTime() - lastFlush >= TimeUnit.MILLISECONDS.toNanos(FLUSH_MILLIS)) {
                 flush();
-            } else if (!flushScheduled && !catchingUp) {
+            } else if (!flushScheduled) {
                 flushScheduled = true;
                 flusher.schedule(this::scheduledFlush, FLUSH_MILLIS, TimeUnit.MILLISECONDS);
             }
@@ -141,6 +145,7 @@ public final class LogFileListener implements LogListener {
     }
 
     private void flush() {
+        lastFlush = System.nanoTime();
         try {
             file.flush();
         } catch (IOException e) {

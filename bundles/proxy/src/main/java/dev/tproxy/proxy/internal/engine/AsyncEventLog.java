@@ -11,9 +11,10 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Hands log lines from the event loops to a thread of their own, in batches: Felix Log walks the caller's stack
  * for every entry, which the loops must not pay for, and waking a thread per line would cost the loops a futex
- * call and a context switch per connection. So an info line only joins the queue, and the writer takes whatever
- * is queued every {@link #BATCH_NANOS}; a warning or an error wakes it at once. When the queue is full, lines are
- * dropped and their number reported, never blocking a loop.
+ * call and a context switch per connection. So the writer takes whatever is queued at most every
+ * {@link #BATCH_NANOS}: a line wakes it only when it last ran longer ago than that (a quiet proxy logs at once),
+ * a warning or an error always. When the queue is full, lines are dropped and their number reported, never
+ * blocking a loop.
  */
 public final class AsyncEventLog implements EventLog, AutoCloseable {
     static final long BATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
@@ -24,6 +25,7 @@ public final class AsyncEventLog implements EventLog, AutoCloseable {
     private final AtomicLong dropped = new AtomicLong();
     private final Thread writer;
     private volatile boolean running = true;
+    private volatile long lastDrain = System.nanoTime() - BATCH_NANOS;
 
     public AsyncEventLog(EventLog target) {
         this.target = target;
@@ -57,12 +59,15 @@ public final class AsyncEventLog implements EventLog, AutoCloseable {
     private void offer(Runnable line) {
         if (!lines.offer(line)) {
             dropped.incrementAndGet();
+        } else if (System.nanoTime() - lastDrain >= BATCH_NANOS) {
+            LockSupport.unpark(writer);
         }
     }
 
     private void write() {
         List<Runnable> batch = new ArrayList<>();
         while (running || !lines.isEmpty()) {
+            lastDrain = System.nanoTime();
             lines.drainTo(batch);
             for (Runnable line : batch) {
                 try {
