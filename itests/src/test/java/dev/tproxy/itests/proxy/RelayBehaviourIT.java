@@ -137,6 +137,31 @@ class RelayBehaviourIT {
         }
     }
 
+    /**
+     * Request and reply in turn on one connection, from one byte up past the point where a direction stops copying
+     * and splices (64 KiB): every short read waits for the next readable edge, and none may be missed.
+     */
+    @Test
+    @Order(4)
+    void exchangesInTurnOfEverySizeArriveWhole() throws Exception {
+        try (Socket client = peers.dial(Lab.SERVER_V4, TestServers.ECHO)) {
+            client.setSoTimeout(20_000);
+            int exchanges = 0;
+            for (int size = 1; size <= 512 * 1024; size = size * 3 / 2 + 1) {
+                byte[] request = new byte[size];
+                for (int i = 0; i < size; i++) {
+                    request[i] = (byte) (i * 31 + size);
+                }
+                client.getOutputStream().write(request);
+                assertArrayEquals(request, client.getInputStream().readNBytes(size), "echo of " + size + " bytes");
+                exchanges++;
+            }
+            client.shutdownOutput();
+            assertEquals(-1, client.getInputStream().read(), "the server's FIN after the client's");
+            System.out.println("exchanges in turn: " + exchanges + ", 1 byte to 512 KiB, all echoed whole");
+        }
+    }
+
     @Test
     @Order(4)
     void aThousandConcurrentConnectionsEachEchoTheirOwnBytes() throws Exception {

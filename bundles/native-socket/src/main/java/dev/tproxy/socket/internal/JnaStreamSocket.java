@@ -1,7 +1,5 @@
 package dev.tproxy.socket.internal;
 
-import com.sun.jna.Native;
-import com.sun.jna.Pointer;
 import dev.tproxy.socket.api.ConnectOptions;
 import dev.tproxy.socket.api.Errno;
 import dev.tproxy.socket.api.IoStatus;
@@ -103,7 +101,7 @@ final class JnaStreamSocket extends Descriptor implements StreamSocket {
         if (!direct.isDirect()) {
             throw new IllegalArgumentException("the copy path needs a direct ByteBuffer");
         }
-        return Pointer.nativeValue(Native.getDirectBufferPointer(direct));
+        return Scratch.get().addressOf(direct);
     }
 
     @Override

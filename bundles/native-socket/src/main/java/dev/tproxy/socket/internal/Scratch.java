@@ -1,7 +1,9 @@
 package dev.tproxy.socket.internal;
 
 import com.sun.jna.Memory;
+import com.sun.jna.Native;
 import com.sun.jna.Pointer;
+import java.nio.ByteBuffer;
 
 /**
  * Per-thread native scratch memory for syscall arguments (sockaddrs, lengths, option values), so that calls
@@ -17,6 +19,9 @@ final class Scratch {
 
     final Memory memory = new Memory(SIZE);
     final long address = Pointer.nativeValue(memory);
+    /** The direct buffer this thread used last and its address: a loop reuses a few pooled buffers. */
+    private ByteBuffer lastBuffer;
+    private long lastBufferAddress;
 
     private Scratch() {
         memory.clear();
@@ -24,6 +29,15 @@ final class Scratch {
 
     static Scratch get() {
         return CURRENT.get();
+    }
+
+    /** The native address of a direct buffer, without a JNI call when it is the one used last. */
+    long addressOf(ByteBuffer direct) {
+        if (direct != lastBuffer) {
+            lastBufferAddress = Pointer.nativeValue(Native.getDirectBufferPointer(direct));
+            lastBuffer = direct;
+        }
+        return lastBufferAddress;
     }
 
     long sockaddr() {

@@ -3,7 +3,10 @@ package dev.tproxy.proxy.internal.engine;
 import dev.tproxy.socket.api.StreamSocket;
 import java.nio.ByteBuffer;
 
-/** Moves bytes through a direct buffer (recv, then send): the fallback when no pipe can be had. */
+/**
+ * Moves bytes through a direct buffer (recv, then send): the first bytes of every direction, and all of them
+ * when no pipe can be had.
+ */
 final class CopyTransit implements Transit {
     static final int SIZE = 64 * 1024;
 
@@ -18,6 +21,10 @@ final class CopyTransit implements Transit {
     CopyTransit(ByteBuffer pending) {
         this.buffer = pending;
         this.filled = pending.hasRemaining();
+    }
+
+    int capacity() {
+        return buffer.capacity();
     }
 
     ByteBuffer buffer() {

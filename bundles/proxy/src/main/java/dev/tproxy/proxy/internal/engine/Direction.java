@@ -15,8 +15,16 @@ import java.util.Map;
  * empty and stops reading while the sink is full, so the kernel's buffers carry the back-pressure. End of
  * stream from the source, once everything before it is written, becomes a FIN to the sink (half-close); the
  * other direction is not touched.
+ *
+ * <p>The first {@value #SPLICE_AFTER_BYTES} bytes are copied (recv, send), the rest spliced. A copying read that
+ * returns less than the buffer holds has emptied the socket's receive queue, so the next read waits for the
+ * socket's next readable edge instead of costing a syscall that would only say EAGAIN: most short exchanges
+ * (a request, a reply) then take one read each. A splice read can stop short because the pipe ran out of slots,
+ * so spliced directions read until EAGAIN.
  */
 final class Direction {
+    static final long SPLICE_AFTER_BYTES = CopyTransit.SIZE;
+
     private final StreamSocket source;
     private final StreamSocket sink;
     private final int sourceSide;
@@ -25,6 +33,11 @@ final class Direction {
     private final int pipeSize;
     private Transit transit;
     private boolean copyOnly;
+    private boolean splicing;
+    /** The last read emptied the source's receive queue: nothing to read until its next readable edge. */
+    private boolean sourceDrained;
+    /** The source's peer has closed or failed: read until the end of stream or the error, whatever reads return. */
+    private boolean sourceClosing;
     private boolean sourceEnded;
     private boolean finished;
     private long bytes;
@@ -60,8 +73,15 @@ final class Direction {
                 finish(otherFinished);
                 return false;
             }
+            if (sourceDrained) {
+                release();
+                return false;
+            }
+            if (transit != null && splicing && !transit.isPipe()) {
+                release();
+            }
             if (transit == null) {
-                transit = copyOnly ? pool.takeCopy() : pool.take(pipeSize);
+                transit = takeTransit();
             }
             long moved = fill();
             if (moved == IoStatus.WOULD_BLOCK) {
@@ -70,9 +90,40 @@ final class Direction {
             }
             if (moved == IoStatus.END_OF_STREAM) {
                 sourceEnded = true;
+            } else {
+                afterRead(moved);
             }
         }
         return true;
+    }
+
+    /** The source has a readable edge (new bytes, its end, or an error): {@code closing} for the latter two. */
+    void sourceReadable(boolean closing) {
+        sourceDrained = false;
+        sourceClosing |= closing;
+    }
+
+    /** Nothing to read until the source's next readable edge (the relay knows none came yet). */
+    void awaitSourceEdge() {
+        sourceDrained = true;
+    }
+
+    private Transit takeTransit() {
+        if (copyOnly) {
+            return pool.takeCopy();
+        }
+        return splicing ? pool.take(pipeSize) : pool.borrowCopy();
+    }
+
+    private void afterRead(long moved) {
+        if (transit instanceof CopyTransit copy) {
+            if (!sourceClosing && moved < copy.capacity()) {
+                sourceDrained = true;
+            }
+            if (bytes + moved >= SPLICE_AFTER_BYTES) {
+                splicing = true;
+            }
+        }
     }
 
     private long fill() {
@@ -157,6 +208,7 @@ final class Direction {
         state.put(prefix + "finished", finished);
         state.put(prefix + "bytes", bytes);
         state.put(prefix + "copyOnly", copyOnly);
+        state.put(prefix + "splicing", splicing);
         state.put(prefix + "pipeSize", pipeSize);
         if (transit instanceof PipeTransit pipe) {
             state.put(prefix + "pipe", handles.size());
@@ -175,6 +227,8 @@ final class Direction {
         direction.finished = (Boolean) state.get(prefix + "finished");
         direction.bytes = (Long) state.get(prefix + "bytes");
         direction.copyOnly = (Boolean) state.get(prefix + "copyOnly");
+        // absent when parked by a version that always spliced
+        direction.splicing = !Boolean.FALSE.equals(state.get(prefix + "splicing"));
         if (state.get(prefix + "pipe") instanceof Integer index) {
             direction.transit = pool.adopt((Pipe) handles.get(index), (Long) state.get(prefix + "pending"));
         } else if (state.get(prefix + "copy") instanceof ByteBuffer buffer) {

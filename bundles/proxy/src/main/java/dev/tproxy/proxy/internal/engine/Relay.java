@@ -43,6 +43,8 @@ final class Relay implements EventLoop.Handler {
     private final RelayEndings endings;
     private InetSocketAddress upstreamSource;
     private ConnectionState state = ConnectionState.CONNECTING;
+    /** The client's readiness reported while the upstream connect was in progress. */
+    private int clientEventsWhileConnecting;
     private Direction fromClient;
     private Direction fromServer;
     private long lastActivity;
@@ -86,19 +88,28 @@ final class Relay implements EventLoop.Handler {
         }
         if (state == ConnectionState.CONNECTING) {
             if (side == UPSTREAM) {
-                finishConnect(events);
+                finishConnect(events, true);
             } else if ((events & (EpollEvents.ERR | EpollEvents.HUP)) != 0) {
                 end(Ending.reset("client went away while connecting"));
+            } else {
+                clientEventsWhileConnecting |= events;
             }
             return;
         }
         boolean broken = (events & (EpollEvents.ERR | EpollEvents.HUP | EpollEvents.RDHUP)) != 0;
         boolean readable = broken || (events & EpollEvents.IN) != 0;
         boolean writable = broken || (events & EpollEvents.OUT) != 0;
+        if (readable) {
+            (side == CLIENT ? fromClient : fromServer).sourceReadable(broken);
+        }
         pump(side == CLIENT ? readable : writable, side == CLIENT ? writable : readable);
     }
 
-    private void finishConnect(int events) {
+    /**
+     * @param edgesSeen every readable edge since registration reached {@link #onReady}: a side without one has
+     *        nothing to read yet (false after adoption, where edges may have been missed)
+     */
+    private void finishConnect(int events, boolean edgesSeen) {
         // A connecting socket turns writable only once connected; only an error or hang-up needs SO_ERROR read.
         int error = 0;
         if ((events & (EpollEvents.ERR | EpollEvents.HUP)) != 0) {
@@ -123,8 +134,21 @@ final class Relay implements EventLoop.Handler {
         fromClient = new Direction(client, CLIENT, upstream, UPSTREAM, loop.transits, pipeSize);
         fromServer = new Direction(upstream, UPSTREAM, client, CLIENT, loop.transits, pipeSize);
         state = ConnectionState.RELAYING;
-        // Bytes the client sent while we were connecting are waiting in the kernel: no edge will announce them.
+        // Bytes the client sent while we were connecting are waiting in the kernel: no edge will announce them
+        // again. A side that had no readable edge yet has nothing to read: reading it would only say EAGAIN.
+        if (edgesSeen) {
+            readableSoFar(fromClient, clientEventsWhileConnecting);
+            readableSoFar(fromServer, events);
+        }
         pump(true, true);
+    }
+
+    private static void readableSoFar(Direction direction, int events) {
+        if ((events & (EpollEvents.IN | EpollEvents.RDHUP)) == 0) {
+            direction.awaitSourceEdge();
+        } else {
+            direction.sourceReadable((events & EpollEvents.RDHUP) != 0);
+        }
     }
 
     /** The sweep: connect timeout, idle timeout. */
@@ -162,7 +186,7 @@ final class Relay implements EventLoop.Handler {
             if (error != 0) {
                 failUpstream(UpstreamFailures.of(error), Errno.name(error));
             } else if (isConnected()) {
-                finishConnect(0);
+                finishConnect(0, false);
             }
         } else {
             resume();

@@ -7,7 +7,8 @@ import java.util.ArrayDeque;
 
 /**
  * One event loop's pipes and copy buffers. A direction holds one only while bytes flow, so idle connections
- * cost no pipe (two descriptors each). Past the pipe limit, or when the kernel refuses a pipe, directions copy.
+ * cost no pipe (two descriptors each). Directions copy their first bytes (see {@link Direction}), and all of them
+ * past the pipe limit or when the kernel refuses a pipe.
  * Loop thread only.
  */
 final class TransitPool {
@@ -56,8 +57,14 @@ final class TransitPool {
         return new PipeTransit(pipe, pending);
     }
 
+    /** A copy buffer instead of a pipe: counted as a fallback. */
     Transit takeCopy() {
         copyFallbacks++;
+        return borrowCopy();
+    }
+
+    /** A copy buffer for the first bytes of a direction (not a fallback). */
+    Transit borrowCopy() {
         CopyTransit copy = idleCopies.pollLast();
         return copy != null ? copy : new CopyTransit();
     }
