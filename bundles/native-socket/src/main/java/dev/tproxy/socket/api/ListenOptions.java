@@ -4,7 +4,8 @@ import java.net.InetAddress;
 import java.util.Objects;
 
 /**
- * How to open a listening socket.
+ * How to open a listening socket. Every listening socket has TCP_NODELAY, so the sockets it accepts start with it
+ * (Linux copies the option to them): relayed bytes must not wait for Nagle.
  *
  * @param address local address; {@code 0.0.0.0} or {@code ::} for all
  * @param port local port, 1 to 65535, or 0 to let the kernel choose

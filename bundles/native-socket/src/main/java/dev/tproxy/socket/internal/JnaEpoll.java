@@ -2,6 +2,8 @@ package dev.tproxy.socket.internal;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import dev.tproxy.socket.api.Epoll;
 import dev.tproxy.socket.api.Errno;
 import dev.tproxy.socket.api.NativeHandle;
@@ -10,15 +12,19 @@ import dev.tproxy.socket.api.NativeHandle;
 final class JnaEpoll extends Descriptor implements Epoll {
     private final Memory ready;
     private final long readyAddress;
+    /** The ready events as a buffer in native byte order: reading them costs no JNI call. */
+    private final ByteBuffer readyView;
     private final int maxEvents;
     private final Memory control = new Memory(16);
     private final long controlAddress = Pointer.nativeValue(control);
+    private final ByteBuffer controlView = control.getByteBuffer(0, 16).order(ByteOrder.nativeOrder());
 
     private JnaEpoll(int fd, int maxEvents) {
         super(fd, "epoll");
         this.maxEvents = maxEvents;
         this.ready = new Memory((long) maxEvents * Linux.SIZEOF_EPOLL_EVENT);
         this.readyAddress = Pointer.nativeValue(ready);
+        this.readyView = ready.getByteBuffer(0, ready.size()).order(ByteOrder.nativeOrder());
     }
 
     static JnaEpoll open(int maxEvents) {
@@ -56,8 +62,8 @@ final class JnaEpoll extends Descriptor implements Epoll {
     private void control(int operation, NativeHandle handle, int events, long token, String call) {
         int target = ((Descriptor) handle).fd();
         synchronized (control) {
-            control.setInt(0, events);
-            control.setLong(Linux.OFFSETOF_EPOLL_EVENT_DATA, token);
+            controlView.putInt(0, events);
+            controlView.putLong(Linux.OFFSETOF_EPOLL_EVENT_DATA, token);
             if (LibC.epoll_ctl(fd(), operation, target, controlAddress) != 0) {
                 throw Errors.lastError(call);
             }
@@ -79,11 +85,11 @@ final class JnaEpoll extends Descriptor implements Epoll {
 
     @Override
     public int readyEvents(int index) {
-        return ready.getInt((long) index * Linux.SIZEOF_EPOLL_EVENT);
+        return readyView.getInt(index * Linux.SIZEOF_EPOLL_EVENT);
     }
 
     @Override
     public long readyToken(int index) {
-        return ready.getLong((long) index * Linux.SIZEOF_EPOLL_EVENT + Linux.OFFSETOF_EPOLL_EVENT_DATA);
+        return readyView.getLong(index * Linux.SIZEOF_EPOLL_EVENT + Linux.OFFSETOF_EPOLL_EVENT_DATA);
     }
 }

@@ -28,6 +28,8 @@ final class JnaListeningSocket extends Descriptor implements ListeningSocket {
             if (family == Linux.AF_INET6) {
                 SocketCalls.setInt(fd, Linux.SOL_IPV6, Linux.IPV6_V6ONLY, options.v6Only() ? 1 : 0, "IPV6_V6ONLY");
             }
+            // Accepted sockets inherit it: one setsockopt per listener instead of one per connection.
+            SocketCalls.setInt(fd, Linux.IPPROTO_TCP, Linux.TCP_NODELAY, 1, "TCP_NODELAY");
             SocketCalls.bind(fd, options.address(), options.port());
             if (LibC.listen(fd, options.backlog()) != 0) {
                 throw Errors.lastError("listen");
@@ -61,7 +63,7 @@ final class JnaListeningSocket extends Descriptor implements ListeningSocket {
 
     private static Accepted accepted(int fd, Scratch scratch) {
         try {
-            InetSocketAddress client = SockAddr.read(scratch.memory, Scratch.SOCKADDR);
+            InetSocketAddress client = SockAddr.read(scratch.view, Scratch.SOCKADDR);
             // For a TPROXY-diverted connection the local address is the destination the client dialled.
             InetSocketAddress originalDestination = SocketCalls.localAddress(fd);
             return new Accepted(new JnaStreamSocket(fd), client, originalDestination);

@@ -21,8 +21,8 @@ final class JnaPipe extends Descriptor implements Pipe {
         if (LibC.pipe2(scratch.value(), Linux.O_NONBLOCK | Linux.O_CLOEXEC) != 0) {
             throw Errors.lastError("pipe2");
         }
-        int readFd = scratch.memory.getInt(Scratch.VALUE);
-        int writeFd = scratch.memory.getInt(Scratch.VALUE + 4);
+        int readFd = scratch.view.getInt(Scratch.VALUE);
+        int writeFd = scratch.view.getInt(Scratch.VALUE + 4);
         // Above /proc/sys/fs/pipe-max-size an unprivileged process gets EPERM: keep the default size then.
         LibC.fcntl(writeFd, Linux.F_SETPIPE_SZ, size);
         int capacity = LibC.fcntl(writeFd, Linux.F_GETPIPE_SZ, 0);

@@ -32,7 +32,7 @@ final class JnaStreamSocket extends Descriptor implements StreamSocket {
                 SocketCalls.bind(fd, options.source(), 0);
             }
             Scratch scratch = Scratch.get();
-            int length = SockAddr.write(scratch.memory, Scratch.SOCKADDR, destination.getAddress(), destination.getPort());
+            int length = SockAddr.write(scratch.view, Scratch.SOCKADDR, destination.getAddress(), destination.getPort());
             if (LibC.connect(fd, scratch.sockaddr(), length) != 0) {
                 int errno = Errors.errno();
                 if (errno != Errno.EINPROGRESS) {
@@ -120,8 +120,8 @@ final class JnaStreamSocket extends Descriptor implements StreamSocket {
             return;
         }
         Scratch scratch = Scratch.get();
-        scratch.memory.setInt(Scratch.VALUE, 1);
-        scratch.memory.setInt(Scratch.VALUE + 4, 0);
+        scratch.view.putInt(Scratch.VALUE, 1);
+        scratch.view.putInt(Scratch.VALUE + 4, 0);
         // Best effort: a socket that is already reset or never connected has nothing left to abort.
         LibC.setsockopt(fd(), Linux.SOL_SOCKET, Linux.SO_LINGER, scratch.value(), Linux.SIZEOF_LINGER);
         close();

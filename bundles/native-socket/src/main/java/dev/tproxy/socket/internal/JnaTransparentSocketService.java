@@ -60,7 +60,7 @@ public final class JnaTransparentSocketService implements TransparentSocketServi
         if (LibC.getrlimit(Linux.RLIMIT_NOFILE, scratch.value()) != 0) {
             throw Errors.lastError("getrlimit(RLIMIT_NOFILE)");
         }
-        return scratch.memory.getLong(Scratch.VALUE);
+        return scratch.view.getLong(Scratch.VALUE);
     }
 
     @Override

@@ -4,6 +4,7 @@ import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /**
  * Per-thread native scratch memory for syscall arguments (sockaddrs, lengths, option values), so that calls
@@ -19,6 +20,8 @@ final class Scratch {
 
     final Memory memory = new Memory(SIZE);
     final long address = Pointer.nativeValue(memory);
+    /** The same memory as a buffer in native byte order: reads and writes without a JNI call each. */
+    final ByteBuffer view = memory.getByteBuffer(0, SIZE).order(ByteOrder.nativeOrder());
     /** The direct buffer this thread used last and its address: a loop reuses a few pooled buffers. */
     private ByteBuffer lastBuffer;
     private long lastBufferAddress;
@@ -53,18 +56,18 @@ final class Scratch {
     }
 
     int intValue() {
-        return memory.getInt(VALUE);
+        return view.getInt(VALUE);
     }
 
     void intValue(int value) {
-        memory.setInt(VALUE, value);
+        view.putInt(VALUE, value);
     }
 
     void length(int value) {
-        memory.setInt(LENGTH, value);
+        view.putInt(LENGTH, value);
     }
 
     int lengthValue() {
-        return memory.getInt(LENGTH);
+        return view.getInt(LENGTH);
     }
 }

@@ -1,13 +1,17 @@
 package dev.tproxy.socket.internal;
 
-import com.sun.jna.Memory;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
 
-/** Encodes and decodes struct sockaddr_in / sockaddr_in6 in native memory (ports in network byte order). */
+/**
+ * Encodes and decodes struct sockaddr_in / sockaddr_in6 in native memory seen through a direct buffer in native
+ * byte order (plain memory accesses, where JNA's Memory getters and setters are a JNI call each); ports in network
+ * byte order.
+ */
 final class SockAddr {
     private SockAddr() {}
 
@@ -16,32 +20,36 @@ final class SockAddr {
     }
 
     /** Writes {@code address} at {@code offset} and returns the sockaddr's length. */
-    static int write(Memory memory, long offset, InetAddress address, int port) {
-        memory.setMemory(offset, Linux.SIZEOF_SOCKADDR_IN6, (byte) 0);
+    static int write(ByteBuffer memory, int offset, InetAddress address, int port) {
+        for (int i = 0; i < Linux.SIZEOF_SOCKADDR_IN6; i++) {
+            memory.put(offset + i, (byte) 0);
+        }
         byte[] bytes = address.getAddress();
         if (address instanceof Inet4Address) {
-            memory.setShort(offset, (short) Linux.AF_INET);
+            memory.putShort(offset, (short) Linux.AF_INET);
             writePort(memory, offset + Linux.OFFSETOF_SIN_PORT, port);
-            memory.write(offset + Linux.OFFSETOF_SIN_ADDR, bytes, 0, 4);
+            memory.put(offset + Linux.OFFSETOF_SIN_ADDR, bytes, 0, 4);
             return Linux.SIZEOF_SOCKADDR_IN;
         }
-        memory.setShort(offset, (short) Linux.AF_INET6);
+        memory.putShort(offset, (short) Linux.AF_INET6);
         writePort(memory, offset + Linux.OFFSETOF_SIN6_PORT, port);
-        memory.write(offset + Linux.OFFSETOF_SIN6_ADDR, bytes, 0, 16);
-        memory.setInt(offset + Linux.OFFSETOF_SIN6_SCOPE_ID, ((Inet6Address) address).getScopeId());
+        memory.put(offset + Linux.OFFSETOF_SIN6_ADDR, bytes, 0, 16);
+        memory.putInt(offset + Linux.OFFSETOF_SIN6_SCOPE_ID, ((Inet6Address) address).getScopeId());
         return Linux.SIZEOF_SOCKADDR_IN6;
     }
 
     /** Reads the sockaddr at {@code offset}; an IPv4-mapped IPv6 address comes back as IPv4. */
-    static InetSocketAddress read(Memory memory, long offset) {
+    static InetSocketAddress read(ByteBuffer memory, int offset) {
         int family = memory.getShort(offset) & 0xffff;
         try {
             if (family == Linux.AF_INET) {
-                byte[] bytes = memory.getByteArray(offset + Linux.OFFSETOF_SIN_ADDR, 4);
+                byte[] bytes = new byte[4];
+                memory.get(offset + Linux.OFFSETOF_SIN_ADDR, bytes);
                 return new InetSocketAddress(InetAddress.getByAddress(bytes), readPort(memory, offset + Linux.OFFSETOF_SIN_PORT));
             }
             if (family == Linux.AF_INET6) {
-                byte[] bytes = memory.getByteArray(offset + Linux.OFFSETOF_SIN6_ADDR, 16);
+                byte[] bytes = new byte[16];
+                memory.get(offset + Linux.OFFSETOF_SIN6_ADDR, bytes);
                 int scope = memory.getInt(offset + Linux.OFFSETOF_SIN6_SCOPE_ID);
                 InetAddress address = InetAddress.getByAddress(bytes);
                 if (address instanceof Inet6Address && scope != 0) {
@@ -55,12 +63,12 @@ final class SockAddr {
         throw new IllegalStateException("unexpected address family " + family);
     }
 
-    private static void writePort(Memory memory, long offset, int port) {
-        memory.setByte(offset, (byte) (port >>> 8));
-        memory.setByte(offset + 1, (byte) port);
+    private static void writePort(ByteBuffer memory, int offset, int port) {
+        memory.put(offset, (byte) (port >>> 8));
+        memory.put(offset + 1, (byte) port);
     }
 
-    private static int readPort(Memory memory, long offset) {
-        return ((memory.getByte(offset) & 0xff) << 8) | (memory.getByte(offset + 1) & 0xff);
+    private static int readPort(ByteBuffer memory, int offset) {
+        return ((memory.get(offset) & 0xff) << 8) | (memory.get(offset + 1) & 0xff);
     }
 }

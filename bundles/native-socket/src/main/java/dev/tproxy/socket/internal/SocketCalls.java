@@ -44,7 +44,7 @@ final class SocketCalls {
 
     static void bind(int fd, InetAddress address, int port) {
         Scratch scratch = Scratch.get();
-        int length = SockAddr.write(scratch.memory, Scratch.SOCKADDR, address, port);
+        int length = SockAddr.write(scratch.view, Scratch.SOCKADDR, address, port);
         if (LibC.bind(fd, scratch.sockaddr(), length) != 0) {
             throw Errors.lastError("bind(" + new InetSocketAddress(address, port) + ")");
         }
@@ -56,7 +56,7 @@ final class SocketCalls {
         if (LibC.getsockname(fd, scratch.sockaddr(), scratch.length()) != 0) {
             throw Errors.lastError("getsockname");
         }
-        return SockAddr.read(scratch.memory, Scratch.SOCKADDR);
+        return SockAddr.read(scratch.view, Scratch.SOCKADDR);
     }
 
     static InetSocketAddress remoteAddress(int fd) {
@@ -65,7 +65,7 @@ final class SocketCalls {
         if (LibC.getpeername(fd, scratch.sockaddr(), scratch.length()) != 0) {
             throw Errors.lastError("getpeername");
         }
-        return SockAddr.read(scratch.memory, Scratch.SOCKADDR);
+        return SockAddr.read(scratch.view, Scratch.SOCKADDR);
     }
 
     static int ioctlInt(int fd, int request, String name) {

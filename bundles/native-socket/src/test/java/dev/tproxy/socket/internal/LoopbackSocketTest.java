@@ -73,6 +73,22 @@ class LoopbackSocketTest {
     }
 
     @Test
+    void acceptedSocketsStartWithNoDelayFromTheirListener() throws Exception {
+        for (String address : new String[] {"127.0.0.1", "::1"}) {
+            try (ListeningSocket listener = listen(address)) {
+                StreamSocket[] pair = connectedPair(listener);
+                JnaStreamSocket accepted = (JnaStreamSocket) pair[1];
+                assertEquals(1, SocketCalls.getInt(accepted.fd(), Linux.IPPROTO_TCP, Linux.TCP_NODELAY, "TCP_NODELAY"), address);
+                JnaStreamSocket connected = (JnaStreamSocket) pair[0];
+                assertEquals(0, SocketCalls.getInt(connected.fd(), Linux.IPPROTO_TCP, Linux.TCP_NODELAY, "TCP_NODELAY"),
+                        "a connecting socket sets it itself");
+                pair[0].close();
+                pair[1].close();
+            }
+        }
+    }
+
+    @Test
     void spliceMoves16MiBByteExactThroughAPipe() throws Exception {
         int total = 16 << 20;
         ByteBuffer data = ByteBuffer.allocateDirect(total);

@@ -7,25 +7,31 @@ import com.sun.jna.Memory;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import org.junit.jupiter.api.Test;
 
 class SockAddrTest {
     private final Memory memory = new Memory(Linux.SIZEOF_SOCKADDR_STORAGE);
+    /** What the code uses: the same native memory as a buffer in native byte order. */
+    private final ByteBuffer view = memory.getByteBuffer(0, memory.size()).order(ByteOrder.nativeOrder());
 
     @Test
     void ipv4RoundTripsWithThePortInNetworkOrder() throws Exception {
-        int length = SockAddr.write(memory, 0, InetAddress.getByName("198.18.1.2"), 0x1f90);
+        int length = SockAddr.write(view, 0, InetAddress.getByName("198.18.1.2"), 0x1f90);
         assertEquals(Linux.SIZEOF_SOCKADDR_IN, length);
         assertEquals(0x1f, memory.getByte(2));
         assertEquals((byte) 0x90, memory.getByte(3));
-        assertEquals(new InetSocketAddress("198.18.1.2", 8080), SockAddr.read(memory, 0));
+        assertEquals(Linux.AF_INET, memory.getShort(0), "the family in host byte order, where the kernel reads it");
+        assertEquals(198, memory.getByte(4) & 0xff);
+        assertEquals(new InetSocketAddress("198.18.1.2", 8080), SockAddr.read(view, 0));
     }
 
     @Test
     void ipv6RoundTrips() throws Exception {
-        int length = SockAddr.write(memory, 0, InetAddress.getByName("2001:2:0:1::2"), 443);
+        int length = SockAddr.write(view, 0, InetAddress.getByName("2001:2:0:1::2"), 443);
         assertEquals(Linux.SIZEOF_SOCKADDR_IN6, length);
-        assertEquals(new InetSocketAddress("2001:2:0:1::2", 443), SockAddr.read(memory, 0));
+        assertEquals(new InetSocketAddress("2001:2:0:1::2", 443), SockAddr.read(view, 0));
     }
 
     @Test
@@ -35,7 +41,7 @@ class SockAddrTest {
         memory.setByte(3, (byte) 80);
         byte[] mapped = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff, (byte) 198, 18, 1, 2};
         memory.write(Linux.OFFSETOF_SIN6_ADDR, mapped, 0, 16);
-        InetSocketAddress address = SockAddr.read(memory, 0);
+        InetSocketAddress address = SockAddr.read(view, 0);
         assertInstanceOf(Inet4Address.class, address.getAddress());
         assertEquals(new InetSocketAddress("198.18.1.2", 80), address);
     }

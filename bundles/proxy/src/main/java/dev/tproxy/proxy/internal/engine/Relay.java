@@ -123,8 +123,8 @@ final class Relay implements EventLoop.Handler {
             return;
         }
         try {
+            // The client's socket has TCP_NODELAY from its listener.
             upstream.setNoDelay(true);
-            client.setNoDelay(true);
         } catch (NativeException e) {
             failUpstream(UpstreamFailure.OTHER, e.getMessage());
             return;
