@@ -33,7 +33,6 @@ final class Direction {
     private final int pipeSize;
     private Transit transit;
     private boolean copyOnly;
-    private boolean splicing;
     /** The last read emptied the source's receive queue: nothing to read until its next readable edge. */
     private boolean sourceDrained;
     /** The source's peer has closed or failed: read until the end of stream or the error, whatever reads return. */
@@ -77,7 +76,7 @@ final class Direction {
                 release();
                 return false;
             }
-            if (transit != null && splicing && !transit.isPipe()) {
+            if (transit != null && splicing() && !transit.isPipe()) {
                 release();
             }
             if (transit == null) {
@@ -112,17 +111,17 @@ final class Direction {
         if (copyOnly) {
             return pool.takeCopy();
         }
-        return splicing ? pool.take(pipeSize) : pool.borrowCopy();
+        return splicing() ? pool.take(pipeSize) : pool.borrowCopy();
+    }
+
+    /** Past the first bytes: asked only with the transit empty, so {@code bytes} counts everything read. */
+    private boolean splicing() {
+        return bytes >= SPLICE_AFTER_BYTES;
     }
 
     private void afterRead(long moved) {
-        if (transit instanceof CopyTransit copy) {
-            if (!sourceClosing && moved < copy.capacity()) {
-                sourceDrained = true;
-            }
-            if (bytes + moved >= SPLICE_AFTER_BYTES) {
-                splicing = true;
-            }
+        if (transit instanceof CopyTransit copy && !sourceClosing && moved < copy.capacity()) {
+            sourceDrained = true;
         }
     }
 
@@ -208,7 +207,6 @@ final class Direction {
         state.put(prefix + "finished", finished);
         state.put(prefix + "bytes", bytes);
         state.put(prefix + "copyOnly", copyOnly);
-        state.put(prefix + "splicing", splicing);
         state.put(prefix + "pipeSize", pipeSize);
         if (transit instanceof PipeTransit pipe) {
             state.put(prefix + "pipe", handles.size());
@@ -227,8 +225,6 @@ final class Direction {
         direction.finished = (Boolean) state.get(prefix + "finished");
         direction.bytes = (Long) state.get(prefix + "bytes");
         direction.copyOnly = (Boolean) state.get(prefix + "copyOnly");
-        // absent when parked by a version that always spliced
-        direction.splicing = !Boolean.FALSE.equals(state.get(prefix + "splicing"));
         if (state.get(prefix + "pipe") instanceof Integer index) {
             direction.transit = pool.adopt((Pipe) handles.get(index), (Long) state.get(prefix + "pending"));
         } else if (state.get(prefix + "copy") instanceof ByteBuffer buffer) {
