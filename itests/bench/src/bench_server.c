@@ -1,11 +1,12 @@
 /*
  * bench_server: the server side of itests/bench/run (runs in the lab's server namespace).
  *
- *   bench_server RR_PORT ECHO_PORT
+ *   bench_server RR_PORT ECHO_PORT [RR_PORT...]
  *
  * RR_PORT   request/reply, one request per connection: reads the request, writes one byte ('R') and closes
  *           (the server closes first, as an HTTP/1.0 server does, so TIME_WAIT stays on the server side and
- *           the client can reuse its ports at once).
+ *           the client can reuse its ports at once). More request/reply ports may follow the echo port: the
+ *           short-connection test gives each peer its own server port, so the router can steer each to its peer.
  * ECHO_PORT echoes whatever arrives, closes on EOF (for the idle-connections test: a connection counts as
  *           established once a byte made the round trip client -> server -> client).
  *
@@ -45,20 +46,19 @@ static int listen_on(int port) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 3) {
-        fprintf(stderr, "usage: bench_server RR_PORT ECHO_PORT\n");
+    if (argc < 3) {
+        fprintf(stderr, "usage: bench_server RR_PORT ECHO_PORT [RR_PORT...]\n");
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
-    int rr = listen_on(atoi(argv[1]));
-    int echo = listen_on(atoi(argv[2]));
     int ep = epoll_create1(EPOLL_CLOEXEC);
-    struct epoll_event ev = {.events = EPOLLIN};
-    ev.data.u64 = ((uint64_t) (uint32_t) RR_LISTENER << 32) | (uint32_t) rr;
-    epoll_ctl(ep, EPOLL_CTL_ADD, rr, &ev);
-    ev.data.u64 = ((uint64_t) (uint32_t) ECHO_LISTENER << 32) | (uint32_t) echo;
-    epoll_ctl(ep, EPOLL_CTL_ADD, echo, &ev);
-    printf("bench_server: listening on %s (request/reply) and %s (echo)\n", argv[1], argv[2]);
+    for (int i = 1; i < argc; i++) {
+        int listener = listen_on(atoi(argv[i]));
+        struct epoll_event ev = {.events = EPOLLIN};
+        ev.data.u64 = ((uint64_t) (uint32_t) (i == 2 ? ECHO_LISTENER : RR_LISTENER) << 32) | (uint32_t) listener;
+        epoll_ctl(ep, EPOLL_CTL_ADD, listener, &ev);
+        printf("bench_server: listening on %s (%s)\n", argv[i], i == 2 ? "echo" : "request/reply");
+    }
     fflush(stdout);
 
     struct epoll_event events[512];

@@ -50,7 +50,7 @@ class TproxyHostScriptIT {
             assertInOrder(ruleset,
                     "table inet tproxy_host {",
                     "type filter hook prerouting priority mangle; policy accept;",
-                    "meta l4proto tcp socket transparent 1 meta mark set 0x00000001 accept",
+                    "tcp flags != syn / syn,ack socket transparent 1 meta mark set 0x00000001 accept",
                     "meta mark 0x00000007 accept",
                     "fib daddr type local accept",
                     "meta nfproto ipv4 tcp dport { 80, 443, 8000-8100 } tproxy ip to :9876 meta mark set 0x00000001 accept",
@@ -97,7 +97,7 @@ class TproxyHostScriptIT {
                         "-A PREROUTING -p tcp -m comment --comment tproxy-host -j TPROXY_INTERCEPT",
                         "-A TPROXY_DIVERT -j MARK --set-xmark 0x1/0xffffffff",
                         "-A TPROXY_DIVERT -j ACCEPT",
-                        "-A TPROXY_INTERCEPT -m socket --transparent -j TPROXY_DIVERT",
+                        "-A TPROXY_INTERCEPT -p tcp -m tcp ! --tcp-flags FIN,SYN,RST,ACK SYN -m socket --transparent -j TPROXY_DIVERT",
                         "-A TPROXY_INTERCEPT -m addrtype --dst-type LOCAL -j RETURN",
                         "-A TPROXY_INTERCEPT -i cli0 -p tcp -m tcp --dport 80 -j TPROXY --on-port 9876",
                         "-A TPROXY_INTERCEPT -i cli0 -p tcp -m tcp --dport 443 -j TPROXY --on-port 9876");

@@ -78,14 +78,21 @@ final class FirewallChecks {
     private static CheckResult replies(DoctorSettings settings, List<ListenerFacts> spoofing, Set<Integer> families,
             TproxyRules rules, String via) {
         String check = "socket rule";
-        List<String> missing = spoofing.stream().flatMap(l -> wanted(l, families).stream()).distinct().sorted()
-                .filter(f -> !rules.marksReplies(f)).map(f -> "IPv" + f).toList();
+        List<Integer> needed = spoofing.stream().flatMap(l -> wanted(l, families).stream()).distinct().sorted().toList();
+        List<String> missing = needed.stream().filter(f -> !rules.marksReplies(f)).map(f -> "IPv" + f).toList();
+        String fix = "native/tproxy-host up --port " + spoofing.get(0).port() + settings.hostScriptOptions();
         if (missing.isEmpty()) {
+            List<String> takingSyns = needed.stream().filter(rules::socketRuleTakesSyns).map(f -> "IPv" + f).toList();
+            if (!takingSyns.isEmpty()) {
+                return CheckResult.warn(check, "the " + String.join(" and ", takingSyns) + " `socket transparent` rule "
+                        + "also takes SYNs: a client that reuses the ports of a proxied connection still in TIME_WAIT "
+                        + "has its SYN answered by that TIME_WAIT socket and retransmits it (leave SYNs to the TPROXY "
+                        + "rule: nft `tcp flags != syn / syn,ack`, iptables `! --syn`)", fix);
+            }
             return CheckResult.ok(check, "replies to spoofed upstream sockets are marked (" + via + ")");
         }
         return CheckResult.fail(check, "no " + String.join(" or ", missing) + " `socket transparent` rule marks replies "
-                + "to the proxy's upstream sockets: upstream connects with the client's address time out",
-                "native/tproxy-host up --port " + spoofing.get(0).port() + settings.hostScriptOptions());
+                + "to the proxy's upstream sockets: upstream connects with the client's address time out", fix);
     }
 
     private static List<Integer> wanted(ListenerFacts listener, Set<Integer> families) {

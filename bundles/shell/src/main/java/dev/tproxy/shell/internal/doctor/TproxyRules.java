@@ -11,8 +11,9 @@ import java.util.regex.Pattern;
 
 /**
  * The TPROXY rules found in {@code nft list ruleset} and {@code iptables-save} / {@code ip6tables-save} output:
- * which ports diverted traffic goes to, with which mark, per address family, and whether replies to the proxy's
- * spoofed upstream sockets are marked ({@code socket transparent} / {@code -m socket --transparent}).
+ * which ports diverted traffic goes to, with which mark, per address family, whether replies to the proxy's
+ * spoofed upstream sockets are marked ({@code socket transparent} / {@code -m socket --transparent}), and whether
+ * that rule leaves SYNs to the TPROXY rule.
  */
 final class TproxyRules {
     /** Stands for "the rule sets no mark". */
@@ -25,9 +26,13 @@ final class TproxyRules {
     private static final Pattern IPT_TPROXY = Pattern.compile("^-A .*-j TPROXY .*--on-port (\\d+)");
     private static final Pattern IPT_MARK = Pattern.compile("--tproxy-mark (0x[0-9a-fA-F]+|\\d+)");
     private static final Pattern IPT_SOCKET = Pattern.compile("^-A .*-m socket --transparent");
+    /** nft's {@code tcp flags != syn / syn,ack} (or {@code & (syn | ack) != syn}); iptables' {@code ! --syn}. */
+    private static final Pattern NOT_SYN = Pattern.compile("\\btcp flags (?:& \\(syn \\| ack\\) )?!= syn\\b"
+            + "|! --syn\\b|! --tcp-flags FIN,SYN,RST,ACK SYN\\b");
 
     private final Map<Integer, Map<Integer, Set<Long>>> marks = new HashMap<>();
     private final Set<Integer> replyMarking = new HashSet<>();
+    private final Set<Integer> synsToSockets = new HashSet<>();
 
     private TproxyRules() {}
 
@@ -59,6 +64,14 @@ final class TproxyRules {
         return replyMarking.contains(family);
     }
 
+    /**
+     * Whether a {@code socket transparent} rule also takes SYNs: a SYN that reuses the 4-tuple of a proxied
+     * connection in TIME_WAIT then goes to that TIME_WAIT socket instead of the proxy's listener.
+     */
+    boolean socketRuleTakesSyns(int family) {
+        return synsToSockets.contains(family);
+    }
+
     private void nft(String ruleset) {
         List<Integer> tableFamilies = List.of(4, 6);
         for (String line : ruleset.split("\n")) {
@@ -82,7 +95,7 @@ final class TproxyRules {
                     add(family, Integer.parseInt(tproxy.group(2)), value);
                 }
             } else if (NFT_SOCKET.matcher(line).find()) {
-                replyMarking.addAll(tableFamilies);
+                socketRule(line, tableFamilies);
             }
         }
     }
@@ -94,8 +107,15 @@ final class TproxyRules {
                 Matcher mark = IPT_MARK.matcher(line);
                 add(family, Integer.parseInt(tproxy.group(1)), mark.find() ? number(mark.group(1)) : NO_MARK);
             } else if (IPT_SOCKET.matcher(line).find()) {
-                replyMarking.add(family);
+                socketRule(line, List.of(family));
             }
+        }
+    }
+
+    private void socketRule(String line, List<Integer> families) {
+        replyMarking.addAll(families);
+        if (!NOT_SYN.matcher(line).find()) {
+            synsToSockets.addAll(families);
         }
     }
 

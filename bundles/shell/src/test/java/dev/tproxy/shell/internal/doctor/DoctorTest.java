@@ -124,7 +124,7 @@ class DoctorTest {
         host.command("nft list ruleset", ExecResult.success("table ip mangle {\n\tchain TPROXY_INTERCEPT {\n"
                 + "\t\tiifname \"cli0\" tcp dport 80 counter packets 0 bytes 0 xt target TPROXY\n\t}\n}\n"));
         String rules = "*mangle\n-A TPROXY_DIVERT -j MARK --set-xmark 0x1/0xffffffff\n"
-                + "-A TPROXY_INTERCEPT -m socket --transparent -j TPROXY_DIVERT\n"
+                + "-A TPROXY_INTERCEPT -p tcp -m tcp ! --tcp-flags FIN,SYN,RST,ACK SYN -m socket --transparent -j TPROXY_DIVERT\n"
                 + "-A TPROXY_INTERCEPT -i cli0 -p tcp -m tcp --dport 80 -j TPROXY --on-port 9876 --on-ip %s "
                 + "--tproxy-mark 0x1/0xffffffff\nCOMMIT\n";
         host.command("iptables-save", ExecResult.success(rules.formatted("0.0.0.0")));
@@ -132,6 +132,17 @@ class DoctorTest {
         DoctorReport report = examine();
         assertEquals(Status.OK, result(report, "TPROXY to :9876").status(), result(report, "TPROXY to :9876").detail());
         assertEquals(Status.OK, result(report, "socket rule").status());
+    }
+
+    @Test
+    void aSocketRuleThatAlsoTakesSynsIsAWarning() {
+        // The kernel documentation's rule, as older tproxy-host versions installed it.
+        host.command("nft list ruleset", ExecResult.success(FakeHostProbe.NFT_RULESET.replace(
+                "tcp flags != syn / syn,ack socket transparent 1", "meta l4proto tcp socket transparent 1")));
+        CheckResult socket = result(examine(), "socket rule");
+        assertEquals(Status.WARN, socket.status(), socket.detail());
+        assertTrue(socket.detail().contains("IPv4 and IPv6 `socket transparent` rule also takes SYNs"), socket.detail());
+        assertTrue(socket.fix().startsWith("native/tproxy-host up --port 9876"), socket.fix());
     }
 
     @Test

@@ -15,7 +15,7 @@ final class FakeHostProbe implements HostProbe {
             	comment "managed by tproxy-host: 'tproxy-host down' deletes this table"
             	chain prerouting {
             		type filter hook prerouting priority mangle; policy accept;
-            		meta l4proto tcp socket transparent 1 meta mark set 0x00000001 accept comment "replies to the proxy's spoofed upstream sockets"
+            		tcp flags != syn / syn,ack socket transparent 1 meta mark set 0x00000001 accept comment "packets of the proxy's connections, replies to its spoofed upstream sockets"
             		fib daddr type local accept comment "traffic for the router itself is never diverted"
             		meta nfproto ipv4 iifname "cli0" tcp dport { 80, 443 } tproxy ip to :9876 meta mark set 0x00000001 accept
             		meta nfproto ipv6 iifname "cli0" tcp dport { 80, 443 } tproxy ip6 to :9876 meta mark set 0x00000001 accept
