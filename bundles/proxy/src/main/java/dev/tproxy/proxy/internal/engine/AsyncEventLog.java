@@ -12,9 +12,10 @@ import java.util.concurrent.locks.LockSupport;
  * Hands log lines from the event loops to a thread of their own, in batches: Felix Log walks the caller's stack
  * for every entry, which the loops must not pay for, and waking a thread per line would cost the loops a futex
  * call and a context switch per connection. So the writer takes whatever is queued at most every
- * {@link #BATCH_NANOS}: a line wakes it only when it last ran longer ago than that (a quiet proxy logs at once),
- * a warning or an error always. When the queue is full, lines are dropped and their number reported, never
- * blocking a loop.
+ * {@link #BATCH_NANOS}: a line wakes it only when it last ran longer ago than that or when it sleeps with nothing
+ * to write (a quiet proxy logs at once), a warning or an error always. With nothing to write it sleeps until a
+ * line comes, so a proxy that logs no line per connection is not woken for the log at all. When the queue is
+ * full, lines are dropped and their number reported, never blocking a loop.
  */
 public final class AsyncEventLog implements EventLog, AutoCloseable {
     static final long BATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
@@ -26,6 +27,8 @@ public final class AsyncEventLog implements EventLog, AutoCloseable {
     private final Thread writer;
     private volatile boolean running = true;
     private volatile long lastDrain = System.nanoTime() - BATCH_NANOS;
+    /** The writer found nothing to write and sleeps until a line wakes it. */
+    private volatile boolean idle;
 
     public AsyncEventLog(EventLog target) {
         this.target = target;
@@ -59,7 +62,7 @@ public final class AsyncEventLog implements EventLog, AutoCloseable {
     private void offer(Runnable line) {
         if (!lines.offer(line)) {
             dropped.incrementAndGet();
-        } else if (System.nanoTime() - lastDrain >= BATCH_NANOS) {
+        } else if (idle || System.nanoTime() - lastDrain >= BATCH_NANOS) {
             LockSupport.unpark(writer);
         }
     }
@@ -68,7 +71,7 @@ public final class AsyncEventLog implements EventLog, AutoCloseable {
         List<Runnable> batch = new ArrayList<>();
         while (running || !lines.isEmpty()) {
             lastDrain = System.nanoTime();
-            lines.drainTo(batch);
+            boolean wrote = lines.drainTo(batch) > 0;
             for (Runnable line : batch) {
                 try {
                     line.run();
@@ -81,10 +84,21 @@ public final class AsyncEventLog implements EventLog, AutoCloseable {
             if (lost > 0) {
                 target.warn("log: " + lost + " lines dropped (the log could not keep up)");
             }
-            if (running && lines.isEmpty()) {
-                LockSupport.parkNanos(this, BATCH_NANOS);
+            if (running && wrote) {
+                LockSupport.parkNanos(this, BATCH_NANOS);   // let the next batch gather
+            } else if (running) {
+                // An offer either finds idle set and unparks, or came first and is seen by isEmpty().
+                idle = true;
+                if (lines.isEmpty()) {
+                    LockSupport.park(this);
+                }
+                idle = false;
             }
         }
+    }
+
+    Thread.State writerState() {
+        return writer.getState();
     }
 
     /** Writes what is queued, then stops. */

@@ -64,6 +64,34 @@ class AsyncEventLogTest {
     }
 
     @Test
+    void withNothingToWriteTheWriterSleepsUntilALineComesAndWritesItAtOnce() throws InterruptedException {
+        Recording target = new Recording();
+        try (AsyncEventLog log = new AsyncEventLog(target)) {
+            log.info("first");
+            awaitLines(target, 1);
+            awaitState(log, Thread.State.WAITING);   // not TIMED_WAITING: no wake-up while nothing is logged
+            log.info("second");   // within the batch window of the last drain: idle, so it wakes the writer
+            awaitLines(target, 2);
+            awaitState(log, Thread.State.WAITING);
+        }
+        assertEquals(List.of("INFO first", "INFO second"), target.lines);
+    }
+
+    private static void awaitLines(Recording target, int count) throws InterruptedException {
+        for (int i = 0; i < 500 && target.lines.size() < count; i++) {
+            Thread.sleep(10);
+        }
+        assertEquals(count, target.lines.size(), target.lines::toString);
+    }
+
+    private static void awaitState(AsyncEventLog log, Thread.State state) throws InterruptedException {
+        for (int i = 0; i < 500 && log.writerState() != state; i++) {
+            Thread.sleep(10);
+        }
+        assertEquals(state, log.writerState());
+    }
+
+    @Test
     void aFullQueueDropsLinesWithoutBlockingAndSaysHowMany() throws InterruptedException {
         Recording target = new Recording();
         target.holdFirst = true;
