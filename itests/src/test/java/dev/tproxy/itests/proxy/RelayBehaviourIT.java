@@ -56,6 +56,7 @@ class RelayBehaviourIT {
             serve(address, TestServers.HOLD, TestServers::hold);
             serve(address, TestServers.RESET_AT_ONCE, TestServers::resetAtOnce);
             serve(address, TestServers.WHOAMI, TestServers::whoami);
+            serve(address, TestServers.ANSWER_PAIRS, TestServers::answerPairs);
         }
         runtime = RuntimeUnderTest.install(lab, CONFIG).start();
         baselineFds = runtime.openFiles();
@@ -207,6 +208,34 @@ class RelayBehaviourIT {
             client.shutdownOutput();
             assertEquals(-1, client.getInputStream().read(), "the server's FIN after the client's");
             System.out.println("exchanges in turn: " + exchanges + ", 1 byte to 512 KiB, all echoed whole");
+        }
+    }
+
+    /**
+     * The proxy gives the upstream socket TCP_NODELAY only before its second write (Direction): a request sent in
+     * two pieces must still reach the server without waiting for Nagle. Once the exchange is interactive, the
+     * server delays its ACK of the first piece (40 ms or more) until it has something to send; with Nagle on, the
+     * second piece would wait for that ACK in every round.
+     */
+    @Test
+    @Order(4)
+    void aRequestWrittenInTwoPiecesDoesNotWaitForNagle() throws Exception {
+        try (Socket client = peers.dial(Lab.SERVER_V4, TestServers.ANSWER_PAIRS)) {
+            client.setSoTimeout(20_000);
+            client.setTcpNoDelay(true);
+            List<Long> millis = new ArrayList<>();
+            for (int round = 0; round < 30; round++) {
+                client.getOutputStream().write('a');
+                Thread.sleep(5);
+                long sent = System.nanoTime();
+                client.getOutputStream().write('b');
+                assertArrayEquals(new byte[] {'a', 'b'}, client.getInputStream().readNBytes(2), "round " + round);
+                millis.add((System.nanoTime() - sent) / 1_000_000);
+            }
+            List<Long> sorted = millis.stream().sorted().toList();
+            System.out.println("two-piece requests, second piece to answer (ms): median " + sorted.get(sorted.size() / 2)
+                    + ", all " + millis);
+            assertTrue(sorted.get(sorted.size() / 2) < 20, "the second piece waited for the server's delayed ACK: " + millis);
         }
     }
 

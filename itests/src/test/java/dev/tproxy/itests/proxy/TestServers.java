@@ -16,7 +16,8 @@ final class TestServers {
     static final int HOLD = 84;
     static final int RESET_AT_ONCE = 85;
     static final int WHOAMI = 86;
-    static final String PORTS = "80-86";
+    static final int ANSWER_PAIRS = 87;
+    static final String PORTS = "80-87";
     static final int BULK_BYTES = 64 << 20;
     static final int REPLY_BYTES = 1 << 20;
 
@@ -85,6 +86,17 @@ final class TestServers {
             peer.close();
         } catch (Exception e) {
             // Nothing else to do.
+        }
+    }
+
+    /** Answers every two bytes with those two bytes, and says nothing before the second has come. */
+    static void answerPairs(Socket peer) {
+        try (peer; InputStream in = peer.getInputStream(); OutputStream out = peer.getOutputStream()) {
+            for (byte[] pair; (pair = in.readNBytes(2)).length == 2; ) {
+                out.write(pair);
+            }
+        } catch (Exception e) {
+            // The client went away.
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.tproxy.proxy.internal.engine;
 
+import dev.tproxy.socket.api.EpollEvents;
 import dev.tproxy.socket.api.Errno;
 import dev.tproxy.socket.api.IoStatus;
 import dev.tproxy.socket.api.NativeException;
@@ -20,7 +21,14 @@ import java.util.Map;
  * returns less than the buffer holds has emptied the socket's receive queue, so the next read waits for the
  * socket's next readable edge instead of costing a syscall that would only say EAGAIN: most short exchanges
  * (a request, a reply) then take one read each. A splice read can stop short because the pipe ran out of slots,
- * so spliced directions read until EAGAIN.
+ * so spliced directions read until EAGAIN. Likewise, once the source's peer has sent its FIN (EPOLLRDHUP, no
+ * error), a short copying read has taken the last bytes before it: the end of stream is certain, so it is relayed
+ * without the read that would only return 0. A server that answers and closes at once costs one read, not two.
+ *
+ * <p>Nagle's algorithm holds back a small segment only while an earlier small one is unacknowledged, so the first
+ * write to a sink goes out at once without TCP_NODELAY. A sink that lacks it (the upstream socket; the client's
+ * inherits it from the listener) gets it just before its second write: a connection that sends one request costs
+ * no setsockopt for it, and every later write is as prompt as with TCP_NODELAY from the start.
  */
 final class Direction {
     static final long SPLICE_AFTER_BYTES = CopyTransit.SIZE;
@@ -31,18 +39,27 @@ final class Direction {
     private final int sinkSide;
     private final TransitPool pool;
     private final int pipeSize;
+    private boolean sinkNoDelay;
+    private boolean sinkWritten;
     private Transit transit;
     private boolean copyOnly;
     /** The last read emptied the source's receive queue: nothing to read until its next readable edge. */
     private boolean sourceDrained;
     /** The source's peer has closed or failed: read until the end of stream or the error, whatever reads return. */
     private boolean sourceClosing;
+    /** The source's peer has sent its FIN (in order, so every byte before it is queued). */
+    private boolean sourceFinReceived;
+    /** The source reported an error (a reset): read until the error, which the relay passes on as a reset. */
+    private boolean sourceFailed;
     private boolean sourceEnded;
     private boolean finished;
     private long bytes;
 
-    Direction(StreamSocket source, int sourceSide, StreamSocket sink, int sinkSide, TransitPool pool, int pipeSize) {
+    /** @param sinkNoDelay the sink already has TCP_NODELAY; if not, it gets it before its second write */
+    Direction(StreamSocket source, int sourceSide, StreamSocket sink, int sinkSide, boolean sinkNoDelay, TransitPool pool,
+            int pipeSize) {
         this.source = source;
+        this.sinkNoDelay = sinkNoDelay;
         this.sourceSide = sourceSide;
         this.sink = sink;
         this.sinkSide = sinkSide;
@@ -96,10 +113,12 @@ final class Direction {
         return true;
     }
 
-    /** The source has a readable edge (new bytes, its end, or an error): {@code closing} for the latter two. */
-    void sourceReadable(boolean closing) {
+    /** The source has a readable edge: new bytes, its peer's FIN (RDHUP), or an error (ERR, HUP); epoll's bits. */
+    void sourceReadable(int events) {
         sourceDrained = false;
-        sourceClosing |= closing;
+        sourceClosing |= (events & (EpollEvents.ERR | EpollEvents.HUP | EpollEvents.RDHUP)) != 0;
+        sourceFinReceived |= (events & EpollEvents.RDHUP) != 0;
+        sourceFailed |= (events & EpollEvents.ERR) != 0;
     }
 
     /** Nothing to read until the source's next readable edge (the relay knows none came yet). */
@@ -119,9 +138,14 @@ final class Direction {
         return bytes >= SPLICE_AFTER_BYTES;
     }
 
+    /** A copying read that returned less than it asked for emptied the receive queue (see the class comment). */
     private void afterRead(long moved) {
-        if (transit instanceof CopyTransit copy && !sourceClosing && moved < copy.capacity()) {
-            sourceDrained = true;
+        if (transit instanceof CopyTransit copy && moved < copy.capacity()) {
+            if (!sourceClosing) {
+                sourceDrained = true;
+            } else if (sourceFinReceived && !sourceFailed) {
+                sourceEnded = true;
+            }
         }
     }
 
@@ -142,7 +166,13 @@ final class Direction {
 
     private long drain() {
         try {
-            return transit.drain(sink);
+            if (sinkWritten && !sinkNoDelay) {
+                sink.setNoDelay(true);
+                sinkNoDelay = true;
+            }
+            long moved = transit.drain(sink);
+            sinkWritten |= moved > 0;
+            return moved;
         } catch (NativeException e) {
             throw new RelayFault(sinkSide, e.errno(), e.getMessage());
         }
@@ -208,6 +238,8 @@ final class Direction {
         state.put(prefix + "bytes", bytes);
         state.put(prefix + "copyOnly", copyOnly);
         state.put(prefix + "pipeSize", pipeSize);
+        state.put(prefix + "sinkNoDelay", sinkNoDelay);
+        state.put(prefix + "sinkWritten", sinkWritten);
         if (transit instanceof PipeTransit pipe) {
             state.put(prefix + "pipe", handles.size());
             state.put(prefix + "pending", pipe.pending());
@@ -220,7 +252,11 @@ final class Direction {
 
     static Direction adopt(String prefix, Map<String, Object> state, List<NativeHandle> handles, StreamSocket source,
             int sourceSide, StreamSocket sink, int sinkSide, TransitPool pool) {
-        Direction direction = new Direction(source, sourceSide, sink, sinkSide, pool, (Integer) state.get(prefix + "pipeSize"));
+        // Parked by a version that gave every sink TCP_NODELAY up front when these keys are missing.
+        boolean sinkNoDelay = (Boolean) state.getOrDefault(prefix + "sinkNoDelay", true);
+        Direction direction = new Direction(source, sourceSide, sink, sinkSide, sinkNoDelay, pool,
+                (Integer) state.get(prefix + "pipeSize"));
+        direction.sinkWritten = (Boolean) state.getOrDefault(prefix + "sinkWritten", true);
         direction.sourceEnded = (Boolean) state.get(prefix + "sourceEnded");
         direction.finished = (Boolean) state.get(prefix + "finished");
         direction.bytes = (Long) state.get(prefix + "bytes");

@@ -100,7 +100,7 @@ final class Relay implements EventLoop.Handler {
         boolean readable = broken || (events & EpollEvents.IN) != 0;
         boolean writable = broken || (events & EpollEvents.OUT) != 0;
         if (readable) {
-            (side == CLIENT ? fromClient : fromServer).sourceReadable(broken);
+            (side == CLIENT ? fromClient : fromServer).sourceReadable(events);
         }
         pump(side == CLIENT ? readable : writable, side == CLIENT ? writable : readable);
     }
@@ -122,17 +122,11 @@ final class Relay implements EventLoop.Handler {
             failUpstream(UpstreamFailures.of(error), Errno.name(error));
             return;
         }
-        try {
-            // The client's socket has TCP_NODELAY from its listener.
-            upstream.setNoDelay(true);
-        } catch (NativeException e) {
-            failUpstream(UpstreamFailure.OTHER, e.getMessage());
-            return;
-        }
         ListenerSettings settings = listener.settings();
         int pipeSize = settings == null ? DEFAULT_PIPE_SIZE : settings.pipeSize();
-        fromClient = new Direction(client, CLIENT, upstream, UPSTREAM, loop.transits, pipeSize);
-        fromServer = new Direction(upstream, UPSTREAM, client, CLIENT, loop.transits, pipeSize);
+        // The client's socket has TCP_NODELAY from its listener; the upstream gets it when it needs it (Direction).
+        fromClient = new Direction(client, CLIENT, upstream, UPSTREAM, false, loop.transits, pipeSize);
+        fromServer = new Direction(upstream, UPSTREAM, client, CLIENT, true, loop.transits, pipeSize);
         state = ConnectionState.RELAYING;
         // Bytes the client sent while we were connecting are waiting in the kernel: no edge will announce them
         // again. A side that had no readable edge yet has nothing to read: reading it would only say EAGAIN.
@@ -147,7 +141,7 @@ final class Relay implements EventLoop.Handler {
         if ((events & (EpollEvents.IN | EpollEvents.RDHUP)) == 0) {
             direction.awaitSourceEdge();
         } else {
-            direction.sourceReadable((events & EpollEvents.RDHUP) != 0);
+            direction.sourceReadable(events);
         }
     }
 
