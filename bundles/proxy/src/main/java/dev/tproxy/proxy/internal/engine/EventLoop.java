@@ -7,6 +7,7 @@ import dev.tproxy.socket.api.NativeHandle;
 import dev.tproxy.socket.api.TransparentSocketService;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +43,8 @@ public final class EventLoop implements Runnable {
     private int[] freeSlots = new int[1024];
     private int freeCount;
     private int nextSlot = 1;
-    private final ArrayList<Integer> releasedThisRound = new ArrayList<>();
+    private int[] releasedThisRound = new int[64];
+    private int releasedCount;
     private volatile boolean running = true;
     private long nextSweep;
     private final TransparentSocketService sockets;
@@ -112,7 +114,10 @@ public final class EventLoop implements Runnable {
     /** Frees a slot after this round of events, so a stale event of the same round cannot reach a new owner. */
     void release(int slot) {
         handlers[slot] = null;
-        releasedThisRound.add(slot);
+        if (releasedCount == releasedThisRound.length) {
+            releasedThisRound = Arrays.copyOf(releasedThisRound, releasedCount * 2);
+        }
+        releasedThisRound[releasedCount++] = slot;
     }
 
     private static long token(int slot, int side) {
@@ -126,8 +131,8 @@ public final class EventLoop implements Runnable {
         } else {
             slot = nextSlot++;
             if (slot >= handlers.length) {
-                handlers = java.util.Arrays.copyOf(handlers, handlers.length * 2);
-                freeSlots = java.util.Arrays.copyOf(freeSlots, freeSlots.length * 2);
+                handlers = Arrays.copyOf(handlers, handlers.length * 2);
+                freeSlots = Arrays.copyOf(freeSlots, freeSlots.length * 2);
             }
         }
         handlers[slot] = handler;
@@ -220,13 +225,13 @@ public final class EventLoop implements Runnable {
         for (Runnable task; (task = tasks.poll()) != null; ) {
             task.run();
         }
-        for (int i = 0; i < releasedThisRound.size(); i++) {
-            freeSlots[freeCount++] = releasedThisRound.get(i);
+        for (int i = 0; i < releasedCount; i++) {
+            freeSlots[freeCount++] = releasedThisRound[i];
         }
-        releasedThisRound.clear();
+        releasedCount = 0;
         if (System.nanoTime() - nextSweep >= 0) {
-            for (Runnable sweeper : sweepers) {
-                sweeper.run();
+            for (int i = 0; i < sweepers.size(); i++) {   // no iterator: the loop allocates nothing per round
+                sweepers.get(i).run();
             }
             nextSweep = System.nanoTime() + SWEEP_MILLIS * 1_000_000L;
         }
