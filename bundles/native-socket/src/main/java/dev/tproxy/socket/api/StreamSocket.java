@@ -34,6 +34,13 @@ public interface StreamSocket extends NativeHandle {
     /** TCP_NODELAY: send small writes at once (relayed bytes must not wait for Nagle). */
     void setNoDelay(boolean on);
 
+    /**
+     * TCP_QUICKACK on: sends an ACK the kernel is holding back at once (the handshake's, after
+     * {@link ConnectOptions#withAckOnFirstData()}) and acknowledges promptly from then on. Best effort: never
+     * throws (a broken socket fails its next read or write instead).
+     */
+    void sendPendingAck();
+
     /** The pending socket error (SO_ERROR), cleared by reading it; 0 when none. */
     int pendingError();
 

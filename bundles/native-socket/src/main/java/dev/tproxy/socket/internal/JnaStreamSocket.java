@@ -31,6 +31,9 @@ final class JnaStreamSocket extends Descriptor implements StreamSocket {
                 LibC.setsockopt(fd, Linux.SOL_IP, Linux.IP_BIND_ADDRESS_NO_PORT, Scratch.get().value(), 4);
                 SocketCalls.bind(fd, options.source(), 0);
             }
+            if (options.ackWithFirstData()) {
+                SocketCalls.setInt(fd, Linux.IPPROTO_TCP, Linux.TCP_QUICKACK, 0, "TCP_QUICKACK");
+            }
             Scratch scratch = Scratch.get();
             int length = SockAddr.write(scratch.view, Scratch.SOCKADDR, destination.getAddress(), destination.getPort());
             if (LibC.connect(fd, scratch.sockaddr(), length) != 0) {
@@ -130,6 +133,12 @@ final class JnaStreamSocket extends Descriptor implements StreamSocket {
     @Override
     public void setNoDelay(boolean on) {
         SocketCalls.setInt(fd(), Linux.IPPROTO_TCP, Linux.TCP_NODELAY, on ? 1 : 0, "TCP_NODELAY");
+    }
+
+    @Override
+    public void sendPendingAck() {
+        Scratch.get().intValue(1);
+        LibC.setsockopt(fd(), Linux.IPPROTO_TCP, Linux.TCP_QUICKACK, Scratch.get().value(), 4);
     }
 
     @Override

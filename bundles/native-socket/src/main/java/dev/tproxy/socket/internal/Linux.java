@@ -27,6 +27,7 @@ final class Linux {
     static final int IPV6_V6ONLY = 26;
     static final int IPV6_TRANSPARENT = 75;
     static final int TCP_NODELAY = 1;
+    static final int TCP_QUICKACK = 12;
     static final int SHUT_WR = 1;
     static final int MSG_NOSIGNAL = 0x4000;
     static final int MSG_DONTWAIT = 0x40;

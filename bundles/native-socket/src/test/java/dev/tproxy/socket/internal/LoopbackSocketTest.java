@@ -59,6 +59,56 @@ class LoopbackSocketTest {
         return accepted;
     }
 
+    /** The listener's next connection, or null if none completed its handshake within {@code millis}. */
+    private Accepted acceptOrNull(ListeningSocket listener, int millis) {
+        try (Epoll epoll = service.openEpoll(1)) {
+            epoll.register(listener, EpollEvents.IN, 1);
+            epoll.await(millis);
+        }
+        return listener.accept();
+    }
+
+    private StreamSocket connectHoldingTheAck(ListeningSocket listener) {
+        StreamSocket client = service.connect(ConnectOptions.asRouter(listener.localAddress(), 0).withAckOnFirstData());
+        try (Epoll epoll = service.openEpoll(1)) {
+            epoll.register(client, EpollEvents.OUT, 1);
+            assertEquals(1, epoll.await(5000));
+        }
+        assertEquals(0, client.finishConnect());
+        return client;
+    }
+
+    /**
+     * withAckOnFirstData: the client is connected, but the server's side completes (accept) only when the ACK
+     * arrives, with the first bytes or through sendPendingAck; without either, the kernel's delayed-ACK timer would
+     * send it after 200 ms.
+     */
+    @Test
+    void theHandshakesLastAckWaitsForTheFirstBytesOrForSendPendingAck() throws Exception {
+        for (String address : new String[] {"127.0.0.1", "::1"}) {
+            try (ListeningSocket listener = listen(address)) {
+                StreamSocket withBytes = connectHoldingTheAck(listener);
+                assertNull(acceptOrNull(listener, 50), "the server completed the handshake before any ACK was sent");
+                ByteBuffer request = ByteBuffer.allocateDirect(1).put((byte) 42).flip();
+                assertEquals(1, withBytes.write(request));
+                Accepted first = acceptOrNull(listener, 5000);
+                assertNotNull(first, "the first bytes did not complete the handshake");
+                ByteBuffer received = ByteBuffer.allocateDirect(1);
+                assertEquals(1, first.socket().read(received));
+                assertEquals(42, received.get(0));
+
+                StreamSocket silent = connectHoldingTheAck(listener);
+                assertNull(acceptOrNull(listener, 50), "the server completed the handshake before any ACK was sent");
+                silent.sendPendingAck();
+                Accepted second = acceptOrNull(listener, 150);
+                assertNotNull(second, "sendPendingAck did not complete the handshake at once");
+                for (StreamSocket socket : new StreamSocket[] {withBytes, first.socket(), silent, second.socket()}) {
+                    socket.close();
+                }
+            }
+        }
+    }
+
     @Test
     void acceptReportsClientAndLocalAddressForIpv4AndIpv6() throws Exception {
         for (String address : new String[] {"127.0.0.1", "::1"}) {

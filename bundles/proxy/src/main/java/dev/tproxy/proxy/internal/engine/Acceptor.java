@@ -147,9 +147,11 @@ final class Acceptor implements EventLoop.Handler {
         }
         StreamSocket upstream;
         try {
-            upstream = sockets.connect(settings.sourceMode() == SourceMode.CLIENT
+            ConnectOptions options = settings.sourceMode() == SourceMode.CLIENT
                     ? ConnectOptions.asClient(accepted.originalDestination(), accepted.client().getAddress(), settings.upstreamMark())
-                    : ConnectOptions.asRouter(accepted.originalDestination(), settings.upstreamMark()));
+                    : ConnectOptions.asRouter(accepted.originalDestination(), settings.upstreamMark());
+            // The relay sends the handshake's ACK with the client's first bytes, or on its own if there are none.
+            upstream = sockets.connect(options.withAckOnFirstData());
         } catch (NativeException e) {
             listener.release(accepted.client().getAddress());
             refuseAfterConnectError(accepted, e);

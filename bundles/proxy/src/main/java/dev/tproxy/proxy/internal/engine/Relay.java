@@ -74,10 +74,14 @@ final class Relay implements EventLoop.Handler {
         this.connectDeadline = startNanos + connectTimeoutNanos;
     }
 
-    /** Registers both sockets; the upstream's first writable edge says the connect finished. */
+    /**
+     * Registers both sockets; the upstream's first writable edge says the connect finished. The client goes first:
+     * when both are ready at once, epoll reports them in this order, so the connect finishes knowing whether the
+     * client has sent something yet (see {@link #finishConnect}).
+     */
     void start() {
-        slot = loop.register(upstream, SOCKET_EVENTS, this, UPSTREAM);
-        loop.register(client, SOCKET_EVENTS, slot, CLIENT);
+        slot = loop.register(client, SOCKET_EVENTS, this, CLIENT);
+        loop.register(upstream, SOCKET_EVENTS, slot, UPSTREAM);
         loop.adopt(this);
     }
 
@@ -128,6 +132,12 @@ final class Relay implements EventLoop.Handler {
         fromClient = new Direction(client, CLIENT, upstream, UPSTREAM, false, loop.transits, pipeSize);
         fromServer = new Direction(upstream, UPSTREAM, client, CLIENT, true, loop.transits, pipeSize);
         state = ConnectionState.RELAYING;
+        // The handshake's last ACK waits for the first bytes sent upstream (ConnectOptions#withAckOnFirstData):
+        // bytes or a FIN from the client carry it below; with nothing from the client yet (a server that speaks
+        // first, a client that waits), it goes now, so the server is not kept waiting for the delayed-ACK timer.
+        if (!edgesSeen || (clientEventsWhileConnecting & (EpollEvents.IN | EpollEvents.RDHUP)) == 0) {
+            upstream.sendPendingAck();
+        }
         // Bytes the client sent while we were connecting are waiting in the kernel: no edge will announce them
         // again. A side that had no readable edge yet has nothing to read: reading it would only say EAGAIN.
         if (edgesSeen) {

@@ -222,6 +222,11 @@ class DirectionTest {
         }
 
         @Override
+        public void sendPendingAck() {
+            calls.add("quickack");
+        }
+
+        @Override
         public int pendingError() {
             return 0;
         }
