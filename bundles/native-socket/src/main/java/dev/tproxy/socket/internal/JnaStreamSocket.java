@@ -27,8 +27,7 @@ final class JnaStreamSocket extends Descriptor implements StreamSocket {
             if (options.source() != null) {
                 // Choose the port at connect time, per destination: a spoofed client address then has a whole
                 // port range per server instead of one range shared by all servers.
-                Scratch.get().intValue(1);
-                LibC.setsockopt(fd, Linux.SOL_IP, Linux.IP_BIND_ADDRESS_NO_PORT, Scratch.get().value(), 4);
+                SocketCalls.trySetInt(fd, Linux.SOL_IP, Linux.IP_BIND_ADDRESS_NO_PORT, 1);
                 SocketCalls.bind(fd, options.source(), 0);
             }
             if (options.ackWithFirstData()) {
@@ -137,8 +136,7 @@ final class JnaStreamSocket extends Descriptor implements StreamSocket {
 
     @Override
     public void sendPendingAck() {
-        Scratch.get().intValue(1);
-        LibC.setsockopt(fd(), Linux.IPPROTO_TCP, Linux.TCP_QUICKACK, Scratch.get().value(), 4);
+        SocketCalls.trySetInt(fd(), Linux.IPPROTO_TCP, Linux.TCP_QUICKACK, 1);
     }
 
     @Override

@@ -18,11 +18,16 @@ final class SocketCalls {
     }
 
     static void setInt(int fd, int level, int option, int value, String name) {
-        Scratch scratch = Scratch.get();
-        scratch.intValue(value);
-        if (LibC.setsockopt(fd, level, option, scratch.value(), 4) != 0) {
+        if (!trySetInt(fd, level, option, value)) {
             throw Errors.lastError("setsockopt(" + name + ")");
         }
+    }
+
+    /** setsockopt for an option that only helps (no exception): false when the kernel refused it. */
+    static boolean trySetInt(int fd, int level, int option, int value) {
+        Scratch scratch = Scratch.get();
+        scratch.intValue(value);
+        return LibC.setsockopt(fd, level, option, scratch.value(), 4) == 0;
     }
 
     static int getInt(int fd, int level, int option, String name) {
