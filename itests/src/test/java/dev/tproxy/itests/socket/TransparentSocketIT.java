@@ -144,7 +144,7 @@ class TransparentSocketIT {
             epoll.register(socket, EpollEvents.OUT, 1);
             assertEquals(1, epoll.await(5000), "upstream connect did not complete");
         }
-        assertEquals(0, socket.finishConnect(), "upstream connect failed");
+        assertEquals(0, socket.socketError(), "upstream connect failed");
     }
 
     @ParameterizedTest

@@ -9,8 +9,6 @@ public interface Epoll extends NativeHandle {
 
     void register(NativeHandle handle, int events, long token);
 
-    void modify(NativeHandle handle, int events, long token);
-
     /** Removes a handle; harmless if it was never registered or is already closed. */
     void unregister(NativeHandle handle);
 

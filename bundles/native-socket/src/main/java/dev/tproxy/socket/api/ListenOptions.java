@@ -27,8 +27,21 @@ public record ListenOptions(InetAddress address, int port, int backlog, boolean 
         }
     }
 
-    /** A transparent listener on {@code address:port}: IPv6 only for IPv6 addresses, SO_REUSEPORT on. */
+    /**
+     * A transparent listener on {@code address:port}: IPv6 only for IPv6 addresses, no SO_REUSEPORT (a second
+     * listener on the same port fails with EADDRINUSE instead of sharing the arrivals unseen).
+     */
     public static ListenOptions transparent(InetAddress address, int port, int backlog) {
-        return new ListenOptions(address, port, backlog, true, true, true);
+        return new ListenOptions(address, port, backlog, true, true, false);
+    }
+
+    /** An ordinary (not transparent) listener, IPv6 only for IPv6 addresses, no SO_REUSEPORT. */
+    public static ListenOptions ordinary(InetAddress address, int port, int backlog) {
+        return new ListenOptions(address, port, backlog, false, true, false);
+    }
+
+    /** The same with SO_REUSEPORT on. */
+    public ListenOptions withReusePort() {
+        return new ListenOptions(address, port, backlog, transparent, v6Only, true);
     }
 }

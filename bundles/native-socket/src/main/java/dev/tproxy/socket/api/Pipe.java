@@ -11,7 +11,4 @@ public interface Pipe extends NativeHandle {
 
     /** Bytes currently in the pipe (FIONREAD on its read end). */
     int buffered();
-
-    /** The write end's descriptor, for diagnostics; {@link #descriptor()} is the read end. */
-    int writeDescriptor();
 }

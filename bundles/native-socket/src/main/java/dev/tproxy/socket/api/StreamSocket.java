@@ -10,11 +10,12 @@ import java.nio.ByteBuffer;
 public interface StreamSocket extends NativeHandle {
 
     /**
-     * Completes a non-blocking connect once epoll reported the socket writable or in error.
+     * The socket's pending error (SO_ERROR), cleared by reading it: after a non-blocking connect reported in error,
+     * why the connect failed.
      *
-     * @return 0 when connected, otherwise the errno of the failed connect (see {@link Errno})
+     * @return 0 when there is none, otherwise the errno (see {@link Errno})
      */
-    int finishConnect();
+    int socketError();
 
     /** Moves up to {@code maxBytes} from this socket's receive queue into {@code pipe}, without copying. */
     long spliceTo(Pipe pipe, long maxBytes);
@@ -40,9 +41,6 @@ public interface StreamSocket extends NativeHandle {
      * throws (a broken socket fails its next read or write instead).
      */
     void sendPendingAck();
-
-    /** The pending socket error (SO_ERROR), cleared by reading it; 0 when none. */
-    int pendingError();
 
     /** Bytes in the receive queue not yet read (FIONREAD / SIOCINQ). */
     int receiveQueued();

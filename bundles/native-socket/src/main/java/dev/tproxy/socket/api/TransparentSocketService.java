@@ -15,7 +15,7 @@ public interface TransparentSocketService {
 
     /**
      * Starts a non-blocking connect. The returned socket is connecting: wait for {@link EpollEvents#OUT} and call
-     * {@link StreamSocket#finishConnect()}.
+     * {@link StreamSocket#socketError()} if it reports an error.
      */
     StreamSocket connect(ConnectOptions options);
 

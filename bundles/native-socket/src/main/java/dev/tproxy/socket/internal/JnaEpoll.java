@@ -4,6 +4,7 @@ import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import dev.tproxy.socket.api.ClosedHandleException;
 import dev.tproxy.socket.api.Epoll;
 import dev.tproxy.socket.api.Errno;
 import dev.tproxy.socket.api.NativeHandle;
@@ -44,11 +45,6 @@ final class JnaEpoll extends Descriptor implements Epoll {
     }
 
     @Override
-    public void modify(NativeHandle handle, int events, long token) {
-        control(Linux.EPOLL_CTL_MOD, handle, events, token, "epoll_ctl(MOD)");
-    }
-
-    @Override
     public void unregister(NativeHandle handle) {
         int target = handle.descriptor();
         if (target < 0 || !isOpen()) {
@@ -60,7 +56,10 @@ final class JnaEpoll extends Descriptor implements Epoll {
     }
 
     private void control(int operation, NativeHandle handle, int events, long token, String call) {
-        int target = ((Descriptor) handle).fd();
+        int target = handle.descriptor();
+        if (target < 0) {
+            throw new ClosedHandleException(handle.toString());
+        }
         synchronized (control) {
             controlView.putInt(0, events);
             controlView.putLong(Linux.OFFSETOF_EPOLL_EVENT_DATA, token);

@@ -59,11 +59,6 @@ final class JnaPipe extends Descriptor implements Pipe {
     }
 
     @Override
-    public int writeDescriptor() {
-        return writeFd.get();
-    }
-
-    @Override
     public void close() {
         int value = writeFd.getAndSet(-1);
         if (value >= 0) {

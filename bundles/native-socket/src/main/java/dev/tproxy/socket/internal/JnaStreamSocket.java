@@ -49,7 +49,7 @@ final class JnaStreamSocket extends Descriptor implements StreamSocket {
     }
 
     @Override
-    public int finishConnect() {
+    public int socketError() {
         return SocketCalls.getInt(fd(), Linux.SOL_SOCKET, Linux.SO_ERROR, "SO_ERROR");
     }
 
@@ -137,11 +137,6 @@ final class JnaStreamSocket extends Descriptor implements StreamSocket {
     @Override
     public void sendPendingAck() {
         SocketCalls.trySetInt(fd(), Linux.IPPROTO_TCP, Linux.TCP_QUICKACK, 1);
-    }
-
-    @Override
-    public int pendingError() {
-        return finishConnect();
     }
 
     @Override

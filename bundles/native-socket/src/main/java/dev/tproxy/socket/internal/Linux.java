@@ -45,7 +45,6 @@ final class Linux {
     static final int EPOLL_CLOEXEC = 0x80000;
     static final int EPOLL_CTL_ADD = 1;
     static final int EPOLL_CTL_DEL = 2;
-    static final int EPOLL_CTL_MOD = 3;
     static final int EFD_NONBLOCK = 0x800;
     static final int EFD_CLOEXEC = 0x80000;
     static final int RLIMIT_NOFILE = 7;

@@ -66,8 +66,4 @@ final class Scratch {
     void length(int value) {
         view.putInt(LENGTH, value);
     }
-
-    int lengthValue() {
-        return view.getInt(LENGTH);
-    }
 }

@@ -1,23 +1,17 @@
 package dev.tproxy.proxy.internal.engine;
 
-import dev.tproxy.proxy.api.Addresses;
-
 import dev.tproxy.proxy.api.RefusalReason;
 import dev.tproxy.proxy.internal.config.ListenerSettings;
-import dev.tproxy.proxy.internal.config.SourceMode;
 import dev.tproxy.socket.api.Accepted;
-import dev.tproxy.socket.api.ConnectOptions;
 import dev.tproxy.socket.api.EpollEvents;
 import dev.tproxy.socket.api.Errno;
 import dev.tproxy.socket.api.ListeningSocket;
 import dev.tproxy.socket.api.NativeException;
-import dev.tproxy.socket.api.StreamSocket;
-import dev.tproxy.socket.api.TransparentSocketService;
 
 /**
- * Accepts on one listening socket for one event loop. The socket is registered level-triggered and exclusive
- * in every loop, so the kernel wakes one idle loop per arrival and nothing is missed. Out of file descriptors,
- * the acceptor leaves the epoll for a while instead of spinning.
+ * Accepts on one listening socket for one event loop, and admits or refuses each client. The socket is
+ * registered level-triggered and exclusive in every loop, so the kernel wakes one idle loop per arrival and
+ * nothing is missed. Out of file descriptors, the acceptor leaves the epoll for a while instead of spinning.
  */
 final class Acceptor implements EventLoop.Handler {
     private static final int BATCH = 64;
@@ -26,23 +20,21 @@ final class Acceptor implements EventLoop.Handler {
     private final ListenerRuntime listener;
     private final ListeningSocket socket;
     private final EventLoop loop;
-    private final RelayEngine engine;
-    private final TransparentSocketService sockets;
+    private final Admission admission;
+    private final Relays relays;
+    private final EventLog log;
     private int slot = -1;
     private long pausedUntil;
     private boolean paused;
     private boolean closed;
 
-    Acceptor(ListenerRuntime listener, ListeningSocket socket, EventLoop loop, RelayEngine engine, TransparentSocketService sockets) {
+    Acceptor(ListenerRuntime listener, ListeningSocket socket, EventLoop loop, Admission admission, Relays relays, EventLog log) {
         this.listener = listener;
         this.socket = socket;
         this.loop = loop;
-        this.engine = engine;
-        this.sockets = sockets;
-    }
-
-    ListeningSocket socket() {
-        return socket;
+        this.admission = admission;
+        this.relays = relays;
+        this.log = log;
     }
 
     EventLoop loop() {
@@ -60,7 +52,7 @@ final class Acceptor implements EventLoop.Handler {
         if (!paused) {
             loop.unregister(socket);
         }
-        loop.release(slot);
+        loop.freeSlot(slot);
     }
 
     @Override
@@ -89,12 +81,22 @@ final class Acceptor implements EventLoop.Handler {
         }
     }
 
+    private void admit(Accepted accepted) {
+        ListenerSettings settings = listener.settings();
+        RefusalReason refusal = admission.admit(listener, settings, accepted.client(), accepted.originalDestination());
+        if (refusal != null) {
+            accepted.socket().resetAndClose();
+        } else {
+            relays.start(listener, settings, loop, accepted);
+        }
+    }
+
     /**
-     * Out of descriptors: frees the loop's spare descriptor, accepts one pending client and resets it, so it is
+     * Out of descriptors: spends the loop's spare descriptor to accept one pending client and reset it, so it is
      * refused cleanly instead of waiting in the backlog, then takes the spare back.
      */
     private Spare refuseOneWithTheSpare() {
-        if (!loop.releaseSpare()) {
+        if (!loop.spendSpare()) {
             return Spare.SPENT;
         }
         try {
@@ -102,8 +104,7 @@ final class Acceptor implements EventLoop.Handler {
             if (accepted == null) {
                 return Spare.NOTHING_PENDING;
             }
-            listener.counters().accepted();
-            listener.counters().refused(RefusalReason.NO_FILE_DESCRIPTORS);
+            admission.refuse(listener, RefusalReason.NO_FILE_DESCRIPTORS);
             accepted.socket().resetAndClose();
             return Spare.REFUSED_ONE;
         } catch (NativeException e) {
@@ -119,8 +120,7 @@ final class Acceptor implements EventLoop.Handler {
         paused = true;
         pausedUntil = System.nanoTime() + BACKOFF_NANOS;
         loop.unregister(socket);
-        listener.counters().refused(RefusalReason.NO_FILE_DESCRIPTORS);
-        engine.log().warn("listener " + listener.name() + ": " + cause.getMessage() + "; accepting again in 100ms");
+        log.warn("listener " + listener.name() + ": " + cause.getMessage() + "; accepting again in 100ms");
     }
 
     /** The sweep: comes back into the epoll once the back-off is over (level-triggered, so nothing is lost). */
@@ -130,47 +130,5 @@ final class Acceptor implements EventLoop.Handler {
             loop.reserveSpare();
             loop.register(socket, EpollEvents.IN | EpollEvents.EXCLUSIVE, slot, 0);
         }
-    }
-
-    private void admit(Accepted accepted) {
-        ListenerSettings settings = listener.settings();
-        ListenerCounters counters = listener.counters();
-        counters.accepted();
-        RefusalReason refusal = engine.admission().check(settings, accepted.client(), accepted.originalDestination());
-        if (refusal == null) {
-            refusal = listener.reserve(accepted.client().getAddress(), settings);
-        }
-        if (refusal != null) {
-            counters.refused(refusal);
-            accepted.socket().resetAndClose();
-            return;
-        }
-        StreamSocket upstream;
-        try {
-            ConnectOptions options = settings.sourceMode() == SourceMode.CLIENT
-                    ? ConnectOptions.asClient(accepted.originalDestination(), accepted.client().getAddress(), settings.upstreamMark())
-                    : ConnectOptions.asRouter(accepted.originalDestination(), settings.upstreamMark());
-            // The relay sends the handshake's ACK with the client's first bytes, or on its own if there are none.
-            upstream = sockets.connect(options.withAckOnFirstData());
-        } catch (NativeException e) {
-            listener.release(accepted.client().getAddress());
-            refuseAfterConnectError(accepted, e);
-            return;
-        }
-        Relay relay = new Relay(engine.nextId(), listener, loop, accepted.socket(), upstream, accepted.client(),
-                accepted.originalDestination(), engine);
-        engine.track(relay, loop);
-        relay.start();
-    }
-
-    private void refuseAfterConnectError(Accepted accepted, NativeException e) {
-        if (e.errno() == Errno.EMFILE || e.errno() == Errno.ENFILE) {
-            listener.counters().refused(RefusalReason.NO_FILE_DESCRIPTORS);
-        } else {
-            listener.counters().upstreamFailed(UpstreamFailures.of(e.errno()));
-        }
-        engine.log().info("listener " + listener.name() + ": client " + Addresses.format(accepted.client()) + " to "
-                + Addresses.format(accepted.originalDestination()) + " reset: " + e.getMessage());
-        accepted.socket().resetAndClose();
     }
 }

@@ -9,16 +9,13 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Hands log lines from the event loops to a thread of their own, in batches: Felix Log walks the caller's stack
- * for every entry, which the loops must not pay for, and waking a thread per line would cost the loops a futex
- * call and a context switch per connection. So the writer takes whatever is queued at most every
- * {@link #BATCH_NANOS}: a line wakes it only when it last ran longer ago than that or when it sleeps with nothing
- * to write (a quiet proxy logs at once), a warning or an error always. With nothing to write it sleeps until a
- * line comes, so a proxy that logs no line per connection is not woken for the log at all. When the queue is
- * full, lines are dropped and their number reported, never blocking a loop.
+ * Hands log lines from the event loops to a thread of their own ({@value #THREAD_NAME}), in batches of at most
+ * one per {@link #BATCH_NANOS}; a quiet proxy's lines, warnings and errors wake it at once. A full queue drops
+ * lines and says how many, never blocking a loop. Why: docs/design.md, "Logging".
  */
 public final class AsyncEventLog implements EventLog, AutoCloseable {
     static final long BATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    static final String THREAD_NAME = "tproxy-log";
     private static final int CAPACITY = 16_384;
 
     private final EventLog target;
@@ -32,7 +29,7 @@ public final class AsyncEventLog implements EventLog, AutoCloseable {
 
     public AsyncEventLog(EventLog target) {
         this.target = target;
-        this.writer = new Thread(this::write, "tproxy-log");
+        this.writer = new Thread(this::write, THREAD_NAME);
         writer.setDaemon(true);
         writer.start();
     }
@@ -95,10 +92,6 @@ public final class AsyncEventLog implements EventLog, AutoCloseable {
                 idle = false;
             }
         }
-    }
-
-    Thread.State writerState() {
-        return writer.getState();
     }
 
     /** Writes what is queued, then stops. */

@@ -4,31 +4,14 @@ import dev.tproxy.socket.api.EpollEvents;
 import dev.tproxy.socket.api.Errno;
 import dev.tproxy.socket.api.IoStatus;
 import dev.tproxy.socket.api.NativeException;
-import dev.tproxy.socket.api.NativeHandle;
-import dev.tproxy.socket.api.Pipe;
 import dev.tproxy.socket.api.StreamSocket;
-import java.nio.ByteBuffer;
-import java.util.List;
-import java.util.Map;
 
 /**
  * One direction of a relay: source socket to sink socket through a transit. Reads only when the transit is
- * empty and stops reading while the sink is full, so the kernel's buffers carry the back-pressure. End of
- * stream from the source, once everything before it is written, becomes a FIN to the sink (half-close); the
- * other direction is not touched.
- *
- * <p>The first {@value #SPLICE_AFTER_BYTES} bytes are copied (recv, send), the rest spliced. A copying read that
- * returns less than the buffer holds has emptied the socket's receive queue, so the next read waits for the
- * socket's next readable edge instead of costing a syscall that would only say EAGAIN: most short exchanges
- * (a request, a reply) then take one read each. A splice read can stop short because the pipe ran out of slots,
- * so spliced directions read until EAGAIN. Likewise, once the source's peer has sent its FIN (EPOLLRDHUP, no
- * error), a short copying read has taken the last bytes before it: the end of stream is certain, so it is relayed
- * without the read that would only return 0. A server that answers and closes at once costs one read, not two.
- *
- * <p>Nagle's algorithm holds back a small segment only while an earlier small one is unacknowledged, so the first
- * write to a sink goes out at once without TCP_NODELAY. A sink that lacks it (the upstream socket; the client's
- * inherits it from the listener) gets it just before its second write: a connection that sends one request costs
- * no setsockopt for it, and every later write is as prompt as with TCP_NODELAY from the start.
+ * empty and stops reading while the sink is full, so the kernel's buffers carry the back-pressure; end of stream
+ * from the source, once everything before it is written, becomes a FIN to the sink. The first
+ * {@value #SPLICE_AFTER_BYTES} bytes are copied, the rest spliced; why a short copying read saves a read, and
+ * when the sink gets TCP_NODELAY: docs/design.md, "Event loops".
  */
 final class Direction {
     static final long SPLICE_AFTER_BYTES = CopyTransit.SIZE;
@@ -55,16 +38,25 @@ final class Direction {
     private boolean finished;
     private long bytes;
 
-    /** @param sinkNoDelay the sink already has TCP_NODELAY; if not, it gets it before its second write */
-    Direction(StreamSocket source, int sourceSide, StreamSocket sink, int sinkSide, boolean sinkNoDelay, TransitPool pool,
-            int pipeSize) {
+    private Direction(StreamSocket source, int sourceSide, StreamSocket sink, int sinkSide, boolean sinkNoDelay,
+            TransitPool pool, int pipeSize) {
         this.source = source;
-        this.sinkNoDelay = sinkNoDelay;
         this.sourceSide = sourceSide;
         this.sink = sink;
         this.sinkSide = sinkSide;
+        this.sinkNoDelay = sinkNoDelay;
         this.pool = pool;
         this.pipeSize = pipeSize;
+    }
+
+    /** Client to server. The upstream socket has no TCP_NODELAY yet: it gets it before its second write. */
+    static Direction fromClient(StreamSocket client, StreamSocket upstream, TransitPool pool, int pipeSize) {
+        return new Direction(client, Relay.CLIENT, upstream, Relay.UPSTREAM, false, pool, pipeSize);
+    }
+
+    /** Server to client. The client's socket inherited TCP_NODELAY from its listening socket. */
+    static Direction fromServer(StreamSocket upstream, StreamSocket client, TransitPool pool, int pipeSize) {
+        return new Direction(upstream, Relay.UPSTREAM, client, Relay.CLIENT, true, pool, pipeSize);
     }
 
     /**
@@ -90,18 +82,18 @@ final class Direction {
                 return false;
             }
             if (sourceDrained) {
-                release();
+                returnTransit();
                 return false;
             }
             if (transit != null && splicing() && !transit.isPipe()) {
-                release();
+                returnTransit();
             }
             if (transit == null) {
                 transit = takeTransit();
             }
             long moved = fill();
             if (moved == IoStatus.WOULD_BLOCK) {
-                release();
+                returnTransit();
                 return false;
             }
             if (moved == IoStatus.END_OF_STREAM) {
@@ -130,7 +122,7 @@ final class Direction {
         if (copyOnly) {
             return pool.takeCopy();
         }
-        return splicing() ? pool.take(pipeSize) : pool.borrowCopy();
+        return splicing() ? pool.takePipe(pipeSize) : pool.takeCopy();
     }
 
     /** Past the first bytes: asked only with the transit empty, so {@code bytes} counts everything read. */
@@ -138,7 +130,7 @@ final class Direction {
         return bytes >= SPLICE_AFTER_BYTES;
     }
 
-    /** A copying read that returned less than it asked for emptied the receive queue (see the class comment). */
+    /** A copying read that returned less than it asked for emptied the receive queue (docs/design.md). */
     private void afterRead(long moved) {
         if (transit instanceof CopyTransit copy && moved < copy.capacity()) {
             if (!sourceClosing) {
@@ -181,7 +173,7 @@ final class Direction {
     private void finish(boolean otherFinished) {
         if (!finished) {
             finished = true;
-            release();
+            returnTransit();
             if (otherFinished) {
                 return;
             }
@@ -193,7 +185,8 @@ final class Direction {
         }
     }
 
-    private void release() {
+    /** Gives an empty transit back to the pool: idle directions hold none. */
+    private void returnTransit() {
         if (transit != null && transit.pending() == 0) {
             pool.give(transit);
             transit = null;
@@ -212,10 +205,6 @@ final class Direction {
         }
     }
 
-    boolean sourceEnded() {
-        return sourceEnded;
-    }
-
     boolean finished() {
         return finished;
     }
@@ -228,44 +217,30 @@ final class Direction {
         return transit == null ? 0 : transit.pending();
     }
 
-    /**
-     * Writes this direction's state under {@code prefix} (JDK types only) and its pipe, if it holds one, to
-     * {@code handles}: what a new version of this class needs to carry on where this one stopped.
-     */
-    void park(String prefix, Map<String, Object> state, List<NativeHandle> handles) {
-        state.put(prefix + "sourceEnded", sourceEnded);
-        state.put(prefix + "finished", finished);
-        state.put(prefix + "bytes", bytes);
-        state.put(prefix + "copyOnly", copyOnly);
-        state.put(prefix + "pipeSize", pipeSize);
-        state.put(prefix + "sinkNoDelay", sinkNoDelay);
-        state.put(prefix + "sinkWritten", sinkWritten);
-        if (transit instanceof PipeTransit pipe) {
-            state.put(prefix + "pipe", handles.size());
-            state.put(prefix + "pending", pipe.pending());
-            handles.add(pipe.pipe);
-        } else if (transit instanceof CopyTransit copy && copy.pending() > 0) {
-            state.put(prefix + "copy", copy.buffer());
-        }
-        transit = null;
+    /** What a hot update carries over besides the transit (see {@link RelayParking}). */
+    record Facts(boolean sourceEnded, boolean finished, long bytes, boolean copyOnly, int pipeSize, boolean sinkNoDelay,
+            boolean sinkWritten) {}
+
+    Facts facts() {
+        return new Facts(sourceEnded, finished, bytes, copyOnly, pipeSize, sinkNoDelay, sinkWritten);
     }
 
-    static Direction adopt(String prefix, Map<String, Object> state, List<NativeHandle> handles, StreamSocket source,
-            int sourceSide, StreamSocket sink, int sinkSide, TransitPool pool) {
-        // Parked by a version that gave every sink TCP_NODELAY up front when these keys are missing.
-        boolean sinkNoDelay = (Boolean) state.getOrDefault(prefix + "sinkNoDelay", true);
-        Direction direction = new Direction(source, sourceSide, sink, sinkSide, sinkNoDelay, pool,
-                (Integer) state.get(prefix + "pipeSize"));
-        direction.sinkWritten = (Boolean) state.getOrDefault(prefix + "sinkWritten", true);
-        direction.sourceEnded = (Boolean) state.get(prefix + "sourceEnded");
-        direction.finished = (Boolean) state.get(prefix + "finished");
-        direction.bytes = (Long) state.get(prefix + "bytes");
-        direction.copyOnly = (Boolean) state.get(prefix + "copyOnly");
-        if (state.get(prefix + "pipe") instanceof Integer index) {
-            direction.transit = pool.adopt((Pipe) handles.get(index), (Long) state.get(prefix + "pending"));
-        } else if (state.get(prefix + "copy") instanceof ByteBuffer buffer) {
-            direction.transit = new CopyTransit(buffer);
-        }
-        return direction;
+    /** Hands over the transit, with the bytes still in it, for parking; the direction holds none afterwards. */
+    Transit detachTransit() {
+        Transit detached = transit;
+        transit = null;
+        return detached;
+    }
+
+    /** Carries on where a parked direction stopped: its facts, and its transit with the bytes in it (or null). */
+    Direction resume(Facts facts, Transit parked) {
+        sinkNoDelay = facts.sinkNoDelay();
+        sinkWritten = facts.sinkWritten();
+        sourceEnded = facts.sourceEnded();
+        finished = facts.finished();
+        bytes = facts.bytes();
+        copyOnly = facts.copyOnly();
+        transit = parked;
+        return this;
     }
 }

@@ -8,12 +8,11 @@ import dev.tproxy.socket.api.TransparentSocketService;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Consumer;
 
 /**
  * One thread, one epoll. Every connection belongs to one loop for life, so relays need no locks. Other threads
@@ -37,14 +36,13 @@ public final class EventLoop implements Runnable {
     private final Thread thread;
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final ArrayDeque<Relay> pending = new ArrayDeque<>();
-    private final Map<Long, Relay> relays = new HashMap<>();
     private final List<Runnable> sweepers = new ArrayList<>();
     private Handler[] handlers = new Handler[1024];
     private int[] freeSlots = new int[1024];
     private int freeCount;
     private int nextSlot = 1;
-    private int[] releasedThisRound = new int[64];
-    private int releasedCount;
+    private int[] freedThisRound = new int[64];
+    private int freedCount;
     private volatile boolean running = true;
     private long nextSweep;
     private final TransparentSocketService sockets;
@@ -112,12 +110,12 @@ public final class EventLoop implements Runnable {
     }
 
     /** Frees a slot after this round of events, so a stale event of the same round cannot reach a new owner. */
-    void release(int slot) {
+    void freeSlot(int slot) {
         handlers[slot] = null;
-        if (releasedCount == releasedThisRound.length) {
-            releasedThisRound = Arrays.copyOf(releasedThisRound, releasedCount * 2);
+        if (freedCount == freedThisRound.length) {
+            freedThisRound = Arrays.copyOf(freedThisRound, freedCount * 2);
         }
-        releasedThisRound[releasedCount++] = slot;
+        freedThisRound[freedCount++] = slot;
     }
 
     private static long token(int slot, int side) {
@@ -140,7 +138,7 @@ public final class EventLoop implements Runnable {
     }
 
     /** Gives up the reserved descriptor (so one accept can succeed); false if it is already spent. */
-    boolean releaseSpare() {
+    boolean spendSpare() {
         if (spare == null) {
             return false;
         }
@@ -165,24 +163,13 @@ public final class EventLoop implements Runnable {
         pending.addLast(relay);
     }
 
-    void adopt(Relay relay) {
-        relays.put(relay.id, relay);
-    }
-
-    void forget(Relay relay) {
-        relays.remove(relay.id);
-    }
-
-    Iterable<Relay> relays() {
-        return relays.values();
-    }
-
-    int relayCount() {
-        return relays.size();
-    }
-
-    Relay relay(long id) {
-        return relays.get(id);
+    /** Calls {@code action} for each relay on this loop; it may end or park them. Loop thread only. */
+    void forEachRelay(Consumer<Relay> action) {
+        for (int slot = 1; slot < nextSlot; slot++) {
+            if (handlers[slot] instanceof Relay relay) {
+                action.accept(relay);
+            }
+        }
     }
 
     /** Runs {@code sweeper} on the loop every {@value #SWEEP_MILLIS} ms (timeouts, paused accepts). */
@@ -225,10 +212,10 @@ public final class EventLoop implements Runnable {
         for (Runnable task; (task = tasks.poll()) != null; ) {
             task.run();
         }
-        for (int i = 0; i < releasedCount; i++) {
-            freeSlots[freeCount++] = releasedThisRound[i];
+        for (int i = 0; i < freedCount; i++) {
+            freeSlots[freeCount++] = freedThisRound[i];
         }
-        releasedCount = 0;
+        freedCount = 0;
         if (System.nanoTime() - nextSweep >= 0) {
             for (int i = 0; i < sweepers.size(); i++) {   // no iterator: the loop allocates nothing per round
                 sweepers.get(i).run();

@@ -8,7 +8,10 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
-/** A listener's counters, updated by every event loop without locks. */
+/**
+ * A listener's counters, updated by every event loop without locks. The connection counts are written by
+ * {@link Admission} only; the byte counts by the relays.
+ */
 public final class ListenerCounters {
     private final LongAdder accepted = new LongAdder();
     private final AtomicInteger active = new AtomicInteger();
@@ -27,16 +30,16 @@ public final class ListenerCounters {
         }
     }
 
-    void accepted() {
+    void countAccepted() {
         accepted.increment();
     }
 
-    void opened() {
-        active.incrementAndGet();
+    void countRefused(RefusalReason reason) {
+        refused.get(reason).increment();
     }
 
     /** Counts one more active connection unless {@code max} are active already; atomic across loops. */
-    boolean tryOpen(int max) {
+    boolean tryCountActive(int max) {
         while (true) {
             int now = active.get();
             if (now >= max) {
@@ -48,29 +51,31 @@ public final class ListenerCounters {
         }
     }
 
-    /** Takes back a {@link #tryOpen} whose connection never started. */
-    void unopened() {
+    /** Counts an active connection whatever the limit (one carried over from the previous version). */
+    void countActive() {
+        active.incrementAndGet();
+    }
+
+    /** Takes back a {@link #tryCountActive} whose connection never started. */
+    void withdrawActive() {
         active.decrementAndGet();
     }
 
-    void closed() {
+    /** An active connection ended. */
+    void countClosed() {
         active.decrementAndGet();
         closed.increment();
     }
 
-    void refused(RefusalReason reason) {
-        refused.get(reason).increment();
-    }
-
-    void upstreamFailed(UpstreamFailure failure) {
+    void countUpstreamFailure(UpstreamFailure failure) {
         failures.get(failure).increment();
     }
 
-    void fromClient(long bytes) {
+    void addFromClient(long bytes) {
         bytesFromClient.add(bytes);
     }
 
-    void fromServer(long bytes) {
+    void addFromServer(long bytes) {
         bytesFromServer.add(bytes);
     }
 
@@ -82,32 +87,14 @@ public final class ListenerCounters {
         return bytesFromServer.sum();
     }
 
-    /** The cumulative counters in JDK types, for parking across an update (active counts are re-derived). */
-    Map<String, Object> park() {
-        Map<String, Object> state = new java.util.HashMap<>();
-        state.put("accepted", accepted.sum());
-        state.put("closed", closed.sum());
-        state.put("bytesFromClient", bytesFromClient.sum());
-        state.put("bytesFromServer", bytesFromServer.sum());
-        refused.forEach((reason, count) -> state.put("refused." + reason.name(), count.sum()));
-        failures.forEach((failure, count) -> state.put("failed." + failure.name(), count.sum()));
-        return state;
-    }
-
-    /** Adds counters parked by an earlier version; names this version does not know are ignored. */
-    void restore(Map<String, Object> state) {
-        add(accepted, state.get("accepted"));
-        add(closed, state.get("closed"));
-        add(bytesFromClient, state.get("bytesFromClient"));
-        add(bytesFromServer, state.get("bytesFromServer"));
-        refused.forEach((reason, count) -> add(count, state.get("refused." + reason.name())));
-        failures.forEach((failure, count) -> add(count, state.get("failed." + failure.name())));
-    }
-
-    private static void add(LongAdder adder, Object value) {
-        if (value instanceof Long number) {
-            adder.add(number);
-        }
+    /** Adds cumulative counters carried over from an earlier version (active counts are counted anew). */
+    void add(TrafficCounters earlier) {
+        accepted.add(earlier.accepted());
+        closed.add(earlier.closed());
+        bytesFromClient.add(earlier.bytesFromClient());
+        bytesFromServer.add(earlier.bytesFromServer());
+        earlier.refused().forEach((reason, count) -> refused.get(reason).add(count));
+        earlier.upstreamFailures().forEach((failure, count) -> failures.get(failure).add(count));
     }
 
     public TrafficCounters snapshot() {

@@ -9,14 +9,11 @@ import dev.tproxy.proxy.internal.config.ListenerSettings;
 import dev.tproxy.socket.api.EpollEvents;
 import dev.tproxy.socket.api.Errno;
 import dev.tproxy.socket.api.NativeException;
-import dev.tproxy.socket.api.NativeHandle;
 import dev.tproxy.socket.api.StreamSocket;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
+import java.util.Locale;
 
 /**
  * One proxied connection: the client socket, the upstream socket and a {@link Direction} each way. Lives on
@@ -40,9 +37,9 @@ final class Relay implements EventLoop.Handler {
     private final Instant started;
     private final long startNanos;
     private final long connectDeadline;
-    private final RelayEndings endings;
+    private final Endings endings;
     private InetSocketAddress upstreamSource;
-    private ConnectionState state = ConnectionState.CONNECTING;
+    private ConnectionState state;
     /** The client's readiness reported while the upstream connect was in progress. */
     private int clientEventsWhileConnecting;
     private Direction fromClient;
@@ -51,15 +48,9 @@ final class Relay implements EventLoop.Handler {
     private int slot;
     private boolean queued;
 
+    /** A new connection whose upstream connect is in progress. */
     Relay(long id, ListenerRuntime listener, EventLoop loop, StreamSocket client, StreamSocket upstream,
-            InetSocketAddress clientAddress, InetSocketAddress destination, RelayEndings endings) {
-        this(id, listener, loop, client, upstream, clientAddress, destination, endings, Instant.now(), System.nanoTime(),
-                listener.settings().connectTimeout().toNanos());
-    }
-
-    private Relay(long id, ListenerRuntime listener, EventLoop loop, StreamSocket client, StreamSocket upstream,
-            InetSocketAddress clientAddress, InetSocketAddress destination, RelayEndings endings, Instant started,
-            long startNanos, long connectTimeoutNanos) {
+            InetSocketAddress clientAddress, InetSocketAddress destination, Endings endings) {
         this.id = id;
         this.listener = listener;
         this.loop = loop;
@@ -68,21 +59,42 @@ final class Relay implements EventLoop.Handler {
         this.clientAddress = clientAddress;
         this.destination = destination;
         this.endings = endings;
-        this.started = started;
-        this.startNanos = startNanos;
+        this.started = Instant.now();
+        this.startNanos = System.nanoTime();
         this.lastActivity = startNanos;
-        this.connectDeadline = startNanos + connectTimeoutNanos;
+        this.connectDeadline = startNanos + listener.settings().connectTimeout().toNanos();
+        this.state = ConnectionState.CONNECTING;
+    }
+
+    /** A connection carried over from the previous version, where it stopped (see {@link RelayParking}). */
+    Relay(Parts parts, ListenerRuntime listener, EventLoop loop, Endings endings) {
+        Facts facts = parts.facts();
+        this.id = facts.id();
+        this.listener = listener;
+        this.loop = loop;
+        this.client = parts.client();
+        this.upstream = parts.upstream();
+        this.clientAddress = facts.client();
+        this.destination = facts.destination();
+        this.endings = endings;
+        this.started = facts.started();
+        this.startNanos = facts.startNanos();
+        this.lastActivity = facts.lastActivity();
+        this.connectDeadline = facts.connectDeadline();
+        this.upstreamSource = facts.upstreamSource();
+        this.state = facts.state();
+        this.fromClient = parts.fromClient();
+        this.fromServer = parts.fromServer();
     }
 
     /**
      * Registers both sockets; the upstream's first writable edge says the connect finished. The client goes first:
      * when both are ready at once, epoll reports them in this order, so the connect finishes knowing whether the
-     * client has sent something yet (see {@link #finishConnect}).
+     * client has sent something yet (see {@link #connected}).
      */
     void start() {
         slot = loop.register(client, SOCKET_EVENTS, this, CLIENT);
         loop.register(upstream, SOCKET_EVENTS, slot, UPSTREAM);
-        loop.adopt(this);
     }
 
     @Override
@@ -92,7 +104,7 @@ final class Relay implements EventLoop.Handler {
         }
         if (state == ConnectionState.CONNECTING) {
             if (side == UPSTREAM) {
-                finishConnect(events, true);
+                connectDone(events);
             } else if ((events & (EpollEvents.ERR | EpollEvents.HUP)) != 0) {
                 end(Ending.reset("client went away while connecting"));
             } else {
@@ -109,32 +121,30 @@ final class Relay implements EventLoop.Handler {
         pump(side == CLIENT ? readable : writable, side == CLIENT ? writable : readable);
     }
 
+    /** The upstream socket's first edge: connected, unless it reports an error or a hang-up. */
+    private void connectDone(int events) {
+        // A connecting socket turns writable only once connected; only an error or hang-up needs SO_ERROR read.
+        if ((events & (EpollEvents.ERR | EpollEvents.HUP)) != 0) {
+            int error = upstream.socketError();
+            failUpstream(error == 0 ? Errno.ECONNREFUSED : error);
+        } else {
+            connected(true, events);
+        }
+    }
+
     /**
      * @param edgesSeen every readable edge since registration reached {@link #onReady}: a side without one has
-     *        nothing to read yet (false after adoption, where edges may have been missed)
+     *        nothing to read yet (false after a hot update, where edges may have been missed)
+     * @param upstreamEvents the upstream socket's readiness at connect
      */
-    private void finishConnect(int events, boolean edgesSeen) {
-        // A connecting socket turns writable only once connected; only an error or hang-up needs SO_ERROR read.
-        int error = 0;
-        if ((events & (EpollEvents.ERR | EpollEvents.HUP)) != 0) {
-            error = upstream.finishConnect();
-            if (error == 0) {
-                error = Errno.ECONNREFUSED;
-            }
-        }
-        if (error != 0) {
-            failUpstream(UpstreamFailures.of(error), Errno.name(error));
-            return;
-        }
+    private void connected(boolean edgesSeen, int upstreamEvents) {
         ListenerSettings settings = listener.settings();
         int pipeSize = settings == null ? DEFAULT_PIPE_SIZE : settings.pipeSize();
-        // The client's socket has TCP_NODELAY from its listener; the upstream gets it when it needs it (Direction).
-        fromClient = new Direction(client, CLIENT, upstream, UPSTREAM, false, loop.transits, pipeSize);
-        fromServer = new Direction(upstream, UPSTREAM, client, CLIENT, true, loop.transits, pipeSize);
+        fromClient = Direction.fromClient(client, upstream, loop.transits, pipeSize);
+        fromServer = Direction.fromServer(upstream, client, loop.transits, pipeSize);
         state = ConnectionState.RELAYING;
-        // The handshake's last ACK waits for the first bytes sent upstream (ConnectOptions#withAckOnFirstData):
-        // bytes or a FIN from the client carry it below; with nothing from the client yet (a server that speaks
-        // first, a client that waits), it goes now, so the server is not kept waiting for the delayed-ACK timer.
+        // The handshake's last ACK waits for the first bytes sent upstream (docs/design.md); with nothing from the
+        // client yet (a server that speaks first), it goes now.
         if (!edgesSeen || (clientEventsWhileConnecting & (EpollEvents.IN | EpollEvents.RDHUP)) == 0) {
             upstream.sendPendingAck();
         }
@@ -142,7 +152,7 @@ final class Relay implements EventLoop.Handler {
         // again. A side that had no readable edge yet has nothing to read: reading it would only say EAGAIN.
         if (edgesSeen) {
             readableSoFar(fromClient, clientEventsWhileConnecting);
-            readableSoFar(fromServer, events);
+            readableSoFar(fromServer, upstreamEvents);
         }
         pump(true, true);
     }
@@ -181,16 +191,16 @@ final class Relay implements EventLoop.Handler {
     }
 
     /**
-     * After adoption: epoll reports the current readiness of a freshly registered edge-triggered socket, but a
+     * After a hot update: epoll reports the current readiness of a freshly registered edge-triggered socket, but a
      * connect that completed while parked is checked at once too.
      */
-    void resumeAdopted() {
+    void resumeAfterUpdate() {
         if (state == ConnectionState.CONNECTING) {
-            int error = upstream.pendingError();
+            int error = upstream.socketError();
             if (error != 0) {
-                failUpstream(UpstreamFailures.of(error), Errno.name(error));
+                failUpstream(error);
             } else if (isConnected()) {
-                finishConnect(0, false);
+                connected(false, 0);
             }
         } else {
             resume();
@@ -213,12 +223,12 @@ final class Relay implements EventLoop.Handler {
             if (clientToServer) {
                 long sent = fromClient.bytes();
                 more |= fromClient.pump(BUDGET, fromServer.finished());
-                listener.counters().fromClient(fromClient.bytes() - sent);
+                listener.counters().addFromClient(fromClient.bytes() - sent);
             }
             if (serverToClient) {
                 long sent = fromServer.bytes();
                 more |= fromServer.pump(BUDGET, fromClient.finished());
-                listener.counters().fromServer(fromServer.bytes() - sent);
+                listener.counters().addFromServer(fromServer.bytes() - sent);
             }
             if (fromClient.bytes() + fromServer.bytes() != before) {
                 lastActivity = System.nanoTime();
@@ -239,9 +249,12 @@ final class Relay implements EventLoop.Handler {
         }
     }
 
+    private void failUpstream(int errno) {
+        failUpstream(UpstreamFailures.of(errno), Errno.name(errno));
+    }
+
     private void failUpstream(UpstreamFailure failure, String detail) {
-        listener.counters().upstreamFailed(failure);
-        end(Ending.reset("upstream " + failure.name().toLowerCase(java.util.Locale.ROOT) + " (" + detail + ")"));
+        end(Ending.upstreamFailed(failure, detail));
     }
 
     /** Closes on an operator's request. */
@@ -258,7 +271,7 @@ final class Relay implements EventLoop.Handler {
         // Told before the sockets close, so that the log line can still name the upstream socket's address.
         endings.ended(this, ending);
         state = ConnectionState.CLOSED;
-        loop.release(slot);
+        loop.freeSlot(slot);
         if (fromClient != null) {
             fromClient.discard();
             fromServer.discard();
@@ -272,7 +285,6 @@ final class Relay implements EventLoop.Handler {
             client.close();
             upstream.close();
         }
-        loop.forget(this);
     }
 
     /** The upstream socket's local address (the client's own when spoofing), read once when first needed. */
@@ -285,6 +297,11 @@ final class Relay implements EventLoop.Handler {
             }
         }
         return upstreamSource;
+    }
+
+    /** The loop this relay lives on: touch it only from there. */
+    EventLoop loop() {
+        return loop;
     }
 
     InetSocketAddress clientAddress() {
@@ -311,74 +328,45 @@ final class Relay implements EventLoop.Handler {
                 fromClient == null ? 0 : fromClient.buffered(), fromServer == null ? 0 : fromServer.buffered());
     }
 
-    /**
-     * Leaves the loop without closing anything and describes itself in JDK types, with its sockets and pipes in
-     * {@code handles}, so that the next version of the proxy can carry on relaying (see {@link RelayParking}).
-     */
-    Map<String, Object> park(List<NativeHandle> handles) {
+    /** Leaves the loop without closing anything and hands over its parts, for the next version to carry on. */
+    Parts detach() {
         loop.unregister(client);
         loop.unregister(upstream);
-        loop.release(slot);
-        loop.forget(this);
-        Map<String, Object> state = new HashMap<>();
-        state.put("id", id);
-        state.put("listener", listener.pid());
-        state.put("client", clientAddress);
-        state.put("destination", destination);
-        if (upstreamSource() != null) {
-            state.put("upstreamSource", upstreamSource());
-        }
-        state.put("state", state().name());
-        state.put("started", started);
-        state.put("startNanos", startNanos);
-        state.put("lastActivity", lastActivity);
-        state.put("connectDeadline", connectDeadline);
-        handles.add(client);
-        handles.add(upstream);
-        if (fromClient != null) {
-            fromClient.park("fromClient.", state, handles);
-            fromServer.park("fromServer.", state, handles);
-        }
-        this.state = ConnectionState.CLOSED;
-        return state;
-    }
-
-    /** The inverse of {@link #park}: a relay that carries on where a parked one stopped. */
-    static Relay adopt(Map<String, Object> state, List<NativeHandle> handles, ListenerRuntime listener, EventLoop loop,
-            RelayEndings endings) {
-        StreamSocket client = (StreamSocket) handles.get(0);
-        StreamSocket upstream = (StreamSocket) handles.get(1);
-        long startNanos = (Long) state.get("startNanos");
-        Relay relay = new Relay((Long) state.get("id"), listener, loop, client, upstream, (InetSocketAddress) state.get("client"),
-                (InetSocketAddress) state.get("destination"), endings, (Instant) state.get("started"), startNanos,
-                (Long) state.get("connectDeadline") - startNanos);
-        relay.lastActivity = (Long) state.get("lastActivity");
-        relay.upstreamSource = (InetSocketAddress) state.get("upstreamSource");
-        relay.state = ConnectionState.valueOf((String) state.get("state"));
-        if (state.containsKey("fromClient.bytes")) {
-            relay.fromClient = Direction.adopt("fromClient.", state, handles, client, CLIENT, upstream, UPSTREAM, loop.transits);
-            relay.fromServer = Direction.adopt("fromServer.", state, handles, upstream, UPSTREAM, client, CLIENT, loop.transits);
-        }
-        return relay;
+        loop.freeSlot(slot);
+        Facts facts = new Facts(id, clientAddress, destination, upstreamSource(), state, started, startNanos, lastActivity,
+                connectDeadline);
+        state = ConnectionState.CLOSED;
+        return new Parts(facts, client, upstream, fromClient, fromServer);
     }
 
     ConnectionState state() {
         return state;
     }
 
-    /** How a relay ends: FIN or RST to both peers, and why (for the log line). */
-    record Ending(String reason, boolean reset) {
+    /** What a relay knows besides its sockets and directions. */
+    record Facts(long id, InetSocketAddress client, InetSocketAddress destination, InetSocketAddress upstreamSource,
+            ConnectionState state, Instant started, long startNanos, long lastActivity, long connectDeadline) {}
+
+    /** A relay taken apart for parking, or put back together; the directions are null while connecting. */
+    record Parts(Facts facts, StreamSocket client, StreamSocket upstream, Direction fromClient, Direction fromServer) {}
+
+    /** How a relay ends: FIN or RST to both peers, why (for the log line), and a failed upstream connect's reason. */
+    record Ending(String reason, boolean reset, UpstreamFailure upstreamFailure) {
         static Ending graceful(String reason) {
-            return new Ending(reason, false);
+            return new Ending(reason, false, null);
         }
 
         static Ending reset(String reason) {
-            return new Ending(reason, true);
+            return new Ending(reason, true, null);
+        }
+
+        static Ending upstreamFailed(UpstreamFailure failure, String detail) {
+            return new Ending("upstream " + failure.name().toLowerCase(Locale.ROOT) + " (" + detail + ")", true, failure);
         }
     }
 
     /** Told of every relay that ends. */
-    interface RelayEndings {
+    interface Endings {
         void ended(Relay relay, Ending ending);
     }
 }

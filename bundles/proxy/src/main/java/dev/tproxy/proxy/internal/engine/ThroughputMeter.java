@@ -1,30 +1,18 @@
 package dev.tproxy.proxy.internal.engine;
 
-import java.util.Collection;
-
-/**
- * Current throughput, sampled from the listeners' byte counters every sweep and averaged over about two
- * seconds; also keeps the counters of removed listeners so totals never go backwards.
- */
+/** Current throughput, from the byte totals sampled every sweep, averaged over about two seconds. */
 public final class ThroughputMeter {
     private static final long WINDOW_NANOS = 2_000_000_000L;
 
     private long windowStart = System.nanoTime();
     private long windowFromClient;
     private long windowFromServer;
-    private long retiredFromClient;
-    private long retiredFromServer;
     private volatile long bitsPerSecondFromClient;
     private volatile long bitsPerSecondFromServer;
 
-    synchronized void sample(Collection<ListenerRuntime> listeners) {
+    /** Takes the totals relayed so far (they never go backwards). One thread at a time. */
+    void sample(long fromClient, long fromServer) {
         long now = System.nanoTime();
-        long fromClient = retiredFromClient;
-        long fromServer = retiredFromServer;
-        for (ListenerRuntime listener : listeners) {
-            fromClient += listener.counters().bytesFromClient();
-            fromServer += listener.counters().bytesFromServer();
-        }
         long elapsed = now - windowStart;
         if (elapsed >= WINDOW_NANOS) {
             bitsPerSecondFromClient = (fromClient - windowFromClient) * 8 * 1_000_000_000L / elapsed;
@@ -33,11 +21,6 @@ public final class ThroughputMeter {
             windowFromClient = fromClient;
             windowFromServer = fromServer;
         }
-    }
-
-    synchronized void retire(ListenerRuntime listener) {
-        retiredFromClient += listener.counters().bytesFromClient();
-        retiredFromServer += listener.counters().bytesFromServer();
     }
 
     public long bitsPerSecondFromClient() {

@@ -7,9 +7,7 @@ import java.util.ArrayDeque;
 
 /**
  * One event loop's pipes and copy buffers. A direction holds one only while bytes flow, so idle connections
- * cost no pipe (two descriptors each). Directions copy their first bytes (see {@link Direction}), and all of them
- * past the pipe limit or when the kernel refuses a pipe.
- * Loop thread only.
+ * cost no pipe (two descriptors each). Loop thread only.
  */
 final class TransitPool {
     private static final int IDLE_COPY_BUFFERS = 16;
@@ -22,7 +20,6 @@ final class TransitPool {
     private final ArrayDeque<PipeTransit> idlePipes = new ArrayDeque<>();
     private final ArrayDeque<CopyTransit> idleCopies = new ArrayDeque<>();
     private int pipesOpen;
-    private long copyFallbacks;
 
     TransitPool(TransparentSocketService sockets, int maxPipes, int maxIdlePipes) {
         this.sockets = sockets;
@@ -31,7 +28,7 @@ final class TransitPool {
     }
 
     /** A pipe of {@code pipeSize} if one can be had, else a copy buffer. */
-    Transit take(int pipeSize) {
+    Transit takePipe(int pipeSize) {
         while (!idlePipes.isEmpty()) {
             PipeTransit idle = idlePipes.pollLast();
             if (idle.pipe.capacity() >= pipeSize || idle.pipe.capacity() >= 1 << 20) {
@@ -51,20 +48,14 @@ final class TransitPool {
         return takeCopy();
     }
 
-    /** Takes over a pipe parked by an earlier version, with the bytes still in it. */
-    Transit adopt(Pipe pipe, long pending) {
+    /** A pipe parked by an earlier version, with the bytes still in it, counted in this pool from now on. */
+    Transit reclaimPipe(Pipe pipe, long pending) {
         pipesOpen++;
         return new PipeTransit(pipe, pending);
     }
 
-    /** A copy buffer instead of a pipe: counted as a fallback. */
+    /** A copy buffer. */
     Transit takeCopy() {
-        copyFallbacks++;
-        return borrowCopy();
-    }
-
-    /** A copy buffer for the first bytes of a direction (not a fallback). */
-    Transit borrowCopy() {
         CopyTransit copy = idleCopies.pollLast();
         return copy != null ? copy : new CopyTransit();
     }
@@ -98,14 +89,6 @@ final class TransitPool {
         while (!idlePipes.isEmpty() && now - idlePipes.peekFirst().idleSince > IDLE_PIPE_NANOS) {
             discard(idlePipes.pollFirst());
         }
-    }
-
-    int pipesOpen() {
-        return pipesOpen;
-    }
-
-    long copyFallbacks() {
-        return copyFallbacks;
     }
 
     void closeAll() {

@@ -30,7 +30,7 @@ final class ListenerSockets {
         List<ListeningSocket> opened = new ArrayList<>();
         try {
             for (InetAddress address : settings.bindAddresses()) {
-                opened.add(sockets.listen(new ListenOptions(address, settings.port(), settings.backlog(), true, true, false)));
+                opened.add(sockets.listen(ListenOptions.transparent(address, settings.port(), settings.backlog())));
             }
             return opened;
         } catch (RuntimeException e) {

@@ -34,7 +34,7 @@ import org.osgi.service.metatype.annotations.Designate;
  * port or address opens the new sockets before closing the old. A bad value is refused with the field's name
  * and the listener keeps running with its last good configuration.
  */
-@Component(name = ListenerConfig.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, service = ProxyListener.class, immediate = true)
+@Component(name = ListenerConfig.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, service = {})
 @Designate(ocd = ListenerConfig.class, factory = true)
 public final class ProxyListener {
     private final RelayEngine engine;
@@ -110,9 +110,8 @@ public final class ProxyListener {
      * means the port never stopped listening (SYNs waited in their backlog). Otherwise new sockets.
      */
     private List<ListeningSocket> claimParkedOrOpen(ListenerSettings settings) {
-        var parked = engine.parking().claim(PARKED + runtime.pid());
-        if (parked.isPresent()) {
-            List<ListeningSocket> previous = parked.get().handles().stream().map(ListeningSocket.class::cast).toList();
+        List<ListeningSocket> previous = engine.parking().claimListenerSockets(runtime.pid());
+        if (!previous.isEmpty()) {
             if (ListenerSockets.match(previous, settings)) {
                 log.info("listener " + settings.name() + ": took over its listening sockets from the previous version");
                 return previous;
@@ -143,8 +142,6 @@ public final class ProxyListener {
         }
     }
 
-    private static final String PARKED = "dev.tproxy.proxy/listener/";
-
     private void closeAll(List<ListeningSocket> listening) {
         for (ListeningSocket socket : listening) {
             engine.detach(socket);
@@ -170,12 +167,8 @@ public final class ProxyListener {
             engine.retire(runtime);
             log.info("listener " + runtime.name() + ": removed; its connections may finish within " + Durations.format(engine.grace()));
         } else {
-            engine.parking().park(PARKED + runtime.pid(), Map.of(), listening, engine.grace());
+            engine.parking().parkListenerSockets(runtime.pid(), listening);
             log.info("listener " + runtime.name() + ": stopped; sockets parked for " + Durations.format(engine.grace()));
         }
-    }
-
-    public ListenerRuntime runtime() {
-        return runtime;
     }
 }

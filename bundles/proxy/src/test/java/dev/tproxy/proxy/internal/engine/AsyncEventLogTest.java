@@ -17,6 +17,8 @@ class AsyncEventLogTest {
         final CountDownLatch writerBusy = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
         volatile boolean holdFirst;
+        /** The thread that writes the lines: the log's writer. */
+        volatile Thread writer;
 
         @Override
         public void info(String message) {
@@ -34,6 +36,7 @@ class AsyncEventLogTest {
         }
 
         private void record(String line) {
+            writer = Thread.currentThread();
             lines.add(line);
             if (holdFirst && lines.size() == 1) {
                 writerBusy.countDown();
@@ -69,10 +72,10 @@ class AsyncEventLogTest {
         try (AsyncEventLog log = new AsyncEventLog(target)) {
             log.info("first");
             awaitLines(target, 1);
-            awaitState(log, Thread.State.WAITING);   // not TIMED_WAITING: no wake-up while nothing is logged
+            awaitState(target.writer, Thread.State.WAITING);   // not TIMED_WAITING: no wake-up while nothing is logged
             log.info("second");   // within the batch window of the last drain: idle, so it wakes the writer
             awaitLines(target, 2);
-            awaitState(log, Thread.State.WAITING);
+            awaitState(target.writer, Thread.State.WAITING);
         }
         assertEquals(List.of("INFO first", "INFO second"), target.lines);
     }
@@ -84,11 +87,12 @@ class AsyncEventLogTest {
         assertEquals(count, target.lines.size(), target.lines::toString);
     }
 
-    private static void awaitState(AsyncEventLog log, Thread.State state) throws InterruptedException {
-        for (int i = 0; i < 500 && log.writerState() != state; i++) {
+    private static void awaitState(Thread thread, Thread.State state) throws InterruptedException {
+        for (int i = 0; i < 500 && thread.getState() != state; i++) {
             Thread.sleep(10);
         }
-        assertEquals(state, log.writerState());
+        assertEquals(state, thread.getState());
+        assertEquals(AsyncEventLog.THREAD_NAME, thread.getName());
     }
 
     @Test

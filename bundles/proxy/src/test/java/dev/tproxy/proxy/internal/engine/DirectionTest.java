@@ -28,8 +28,7 @@ import org.junit.jupiter.api.Test;
 class DirectionTest {
     private final ScriptedSocket source = new ScriptedSocket();
     private final ScriptedSocket sink = new ScriptedSocket();
-    private final Direction direction = new Direction(source, Relay.CLIENT, sink, Relay.UPSTREAM, false,
-            new TransitPool(null, 0, 0), 65536);
+    private final Direction direction = Direction.fromClient(source, sink, new TransitPool(null, 0, 0), 65536);
 
     @Test
     void bytesWithThePeersFinTakeOneReadAndTheFinIsPassedOn() {
@@ -130,7 +129,7 @@ class DirectionTest {
 
     @Test
     void aSinkThatHasNoDelayIsLeftAlone() {
-        Direction toClient = new Direction(source, Relay.UPSTREAM, sink, Relay.CLIENT, true, new TransitPool(null, 0, 0), 65536);
+        Direction toClient = Direction.fromServer(source, sink, new TransitPool(null, 0, 0), 65536);
         relayInTurn(toClient, "one", "two");
 
         assertEquals(List.of("write 3", "write 3"), sink.calls);
@@ -209,7 +208,7 @@ class DirectionTest {
         }
 
         @Override
-        public int finishConnect() {
+        public int socketError() {
             return 0;
         }
 
@@ -224,11 +223,6 @@ class DirectionTest {
         @Override
         public void sendPendingAck() {
             calls.add("quickack");
-        }
-
-        @Override
-        public int pendingError() {
-            return 0;
         }
 
         @Override

@@ -74,7 +74,7 @@ final class FirewallChecks {
     }
 
     // Without it, the replies to an upstream connection that uses the client's address are forwarded to the
-    // client instead of delivered to the proxy, and the upstream connect times out (DESIGN.md, Data path).
+    // client instead of delivered to the proxy, and the upstream connect times out (docs/design.md, "Data path").
     private static CheckResult replies(DoctorSettings settings, List<ListenerFacts> spoofing, Set<Integer> families,
             TproxyRules rules, String via) {
         String check = "socket rule";

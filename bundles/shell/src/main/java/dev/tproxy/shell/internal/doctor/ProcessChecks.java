@@ -29,7 +29,7 @@ final class ProcessChecks {
         return List.of(capabilities(), openFiles(listeners));
     }
 
-    // IP_TRANSPARENT and SO_MARK need CAP_NET_ADMIN, or since Linux 5.17 CAP_NET_RAW alone (DESIGN.md).
+    // IP_TRANSPARENT and SO_MARK need CAP_NET_ADMIN, or since Linux 5.17 CAP_NET_RAW alone (docs/design.md).
     private CheckResult capabilities() {
         String check = "capabilities";
         Optional<BigInteger> effective = probe.read("/proc/self/status").map(CAP_EFF::matcher).filter(Matcher::find)

@@ -1,0 +1,246 @@
+package dev.tproxy.proxy.internal.engine;
+
+import dev.tproxy.proxy.api.ConnectionState;
+import dev.tproxy.proxy.api.RefusalReason;
+import dev.tproxy.proxy.api.TrafficCounters;
+import dev.tproxy.proxy.api.UpstreamFailure;
+import dev.tproxy.socket.api.HandleParking;
+import dev.tproxy.socket.api.ListeningSocket;
+import dev.tproxy.socket.api.NativeHandle;
+import dev.tproxy.socket.api.Pipe;
+import dev.tproxy.socket.api.StreamSocket;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * Everything a hot update hands from one version of the proxy to the next through {@link HandleParking}: each
+ * relay (its sockets, its pipes or copy buffer with the bytes in them, its facts), each listener's counters and
+ * listening sockets, and the last connection id. State is kept in JDK types only: the old version's classes are
+ * gone after the update. The keys below are a contract between versions: add keys, never rename or reuse one.
+ */
+public final class RelayParking {
+    private static final String RELAY = "dev.tproxy.proxy/relay/";
+    private static final String COUNTERS = "dev.tproxy.proxy/counters/";
+    private static final String LISTENER_SOCKETS = "dev.tproxy.proxy/listener/";
+    private static final String ENGINE = "dev.tproxy.proxy/engine";
+    private static final String LAST_ID = "lastId";
+
+    // A relay's facts; its handles are [client, upstream, pipes...].
+    private static final String ID = "id";
+    private static final String LISTENER = "listener";
+    private static final String CLIENT = "client";
+    private static final String DESTINATION = "destination";
+    private static final String UPSTREAM_SOURCE = "upstreamSource";
+    private static final String STATE = "state";
+    private static final String STARTED = "started";
+    private static final String START_NANOS = "startNanos";
+    private static final String LAST_ACTIVITY = "lastActivity";
+    private static final String CONNECT_DEADLINE = "connectDeadline";
+
+    // A direction's facts, under FROM_CLIENT or FROM_SERVER; present once the relay has connected.
+    private static final String FROM_CLIENT = "fromClient.";
+    private static final String FROM_SERVER = "fromServer.";
+    private static final String SOURCE_ENDED = "sourceEnded";
+    private static final String FINISHED = "finished";
+    private static final String BYTES = "bytes";
+    private static final String COPY_ONLY = "copyOnly";
+    private static final String PIPE_SIZE = "pipeSize";
+    private static final String SINK_NO_DELAY = "sinkNoDelay";
+    private static final String SINK_WRITTEN = "sinkWritten";
+    /** The index of the direction's pipe in the handles, and the bytes in it. */
+    private static final String PIPE = "pipe";
+    private static final String PENDING = "pending";
+    /** The direction's copy buffer with bytes still to write, when it holds one. */
+    private static final String COPY = "copy";
+
+    // A listener's cumulative counters (active counts are counted anew from the relays carried over).
+    private static final String ACCEPTED = "accepted";
+    private static final String CLOSED = "closed";
+    private static final String BYTES_FROM_CLIENT = "bytesFromClient";
+    private static final String BYTES_FROM_SERVER = "bytesFromServer";
+    private static final String REFUSED = "refused.";
+    private static final String FAILED = "failed.";
+
+    private final HandleParking parking;
+    private final Duration grace;
+
+    RelayParking(HandleParking parking, Duration grace) {
+        this.parking = parking;
+        this.grace = grace;
+    }
+
+    /** How long what is parked waits for the next version before it is closed. */
+    public Duration grace() {
+        return grace;
+    }
+
+    /** Takes {@code relay} off its loop, without closing anything, and parks it. Loop thread. */
+    void park(Relay relay) {
+        Relay.Parts parts = relay.detach();
+        Relay.Facts facts = parts.facts();
+        Map<String, Object> state = new HashMap<>();
+        state.put(ID, facts.id());
+        state.put(LISTENER, relay.listener.pid());
+        state.put(CLIENT, facts.client());
+        state.put(DESTINATION, facts.destination());
+        if (facts.upstreamSource() != null) {
+            state.put(UPSTREAM_SOURCE, facts.upstreamSource());
+        }
+        state.put(STATE, facts.state().name());
+        state.put(STARTED, facts.started());
+        state.put(START_NANOS, facts.startNanos());
+        state.put(LAST_ACTIVITY, facts.lastActivity());
+        state.put(CONNECT_DEADLINE, facts.connectDeadline());
+        List<NativeHandle> handles = new ArrayList<>(List.of(parts.client(), parts.upstream()));
+        if (parts.fromClient() != null) {
+            parkDirection(FROM_CLIENT, parts.fromClient(), state, handles);
+            parkDirection(FROM_SERVER, parts.fromServer(), state, handles);
+        }
+        parking.park(RELAY + facts.id(), state, handles, grace);
+    }
+
+    private static void parkDirection(String prefix, Direction direction, Map<String, Object> state, List<NativeHandle> handles) {
+        Direction.Facts facts = direction.facts();
+        state.put(prefix + SOURCE_ENDED, facts.sourceEnded());
+        state.put(prefix + FINISHED, facts.finished());
+        state.put(prefix + BYTES, facts.bytes());
+        state.put(prefix + COPY_ONLY, facts.copyOnly());
+        state.put(prefix + PIPE_SIZE, facts.pipeSize());
+        state.put(prefix + SINK_NO_DELAY, facts.sinkNoDelay());
+        state.put(prefix + SINK_WRITTEN, facts.sinkWritten());
+        Transit transit = direction.detachTransit();
+        if (transit instanceof PipeTransit pipe) {
+            state.put(prefix + PIPE, handles.size());
+            state.put(prefix + PENDING, pipe.pending());
+            handles.add(pipe.pipe);
+        } else if (transit instanceof CopyTransit copy && copy.pending() > 0) {
+            state.put(prefix + COPY, copy.buffer());
+        }
+    }
+
+    /** Claims every relay the previous version parked; each is the caller's to {@link #adopt} or close. */
+    List<HandleParking.Parked> claimRelays() {
+        List<HandleParking.Parked> claimed = new ArrayList<>();
+        for (String key : parking.keys(RELAY)) {
+            parking.claim(key).ifPresent(claimed::add);
+        }
+        return claimed;
+    }
+
+    /** The PID of the listener a parked relay belongs to. */
+    static String listenerOf(HandleParking.Parked relay) {
+        return (String) relay.state().get(LISTENER);
+    }
+
+    /** Puts a parked relay back together on {@code loop} (not yet registered: start it there). */
+    Relay adopt(HandleParking.Parked parked, ListenerRuntime listener, EventLoop loop, Relay.Endings endings) {
+        Map<String, Object> state = parked.state();
+        List<NativeHandle> handles = parked.handles();
+        long startNanos = (Long) state.get(START_NANOS);
+        Relay.Facts facts = new Relay.Facts((Long) state.get(ID), (InetSocketAddress) state.get(CLIENT),
+                (InetSocketAddress) state.get(DESTINATION), (InetSocketAddress) state.get(UPSTREAM_SOURCE),
+                ConnectionState.valueOf((String) state.get(STATE)), (Instant) state.get(STARTED), startNanos,
+                (Long) state.get(LAST_ACTIVITY), (Long) state.get(CONNECT_DEADLINE));
+        StreamSocket client = (StreamSocket) handles.get(0);
+        StreamSocket upstream = (StreamSocket) handles.get(1);
+        Direction fromClient = null;
+        Direction fromServer = null;
+        if (state.containsKey(FROM_CLIENT + BYTES)) {
+            Direction.Facts clientFacts = directionFacts(FROM_CLIENT, state);
+            fromClient = Direction.fromClient(client, upstream, loop.transits, clientFacts.pipeSize())
+                    .resume(clientFacts, transit(FROM_CLIENT, state, handles, loop.transits));
+            Direction.Facts serverFacts = directionFacts(FROM_SERVER, state);
+            fromServer = Direction.fromServer(upstream, client, loop.transits, serverFacts.pipeSize())
+                    .resume(serverFacts, transit(FROM_SERVER, state, handles, loop.transits));
+        }
+        return new Relay(new Relay.Parts(facts, client, upstream, fromClient, fromServer), listener, loop, endings);
+    }
+
+    private static Direction.Facts directionFacts(String prefix, Map<String, Object> state) {
+        // Versions before the sink flags gave every sink TCP_NODELAY up front.
+        return new Direction.Facts((Boolean) state.get(prefix + SOURCE_ENDED), (Boolean) state.get(prefix + FINISHED),
+                (Long) state.get(prefix + BYTES), (Boolean) state.get(prefix + COPY_ONLY),
+                (Integer) state.get(prefix + PIPE_SIZE), (Boolean) state.getOrDefault(prefix + SINK_NO_DELAY, true),
+                (Boolean) state.getOrDefault(prefix + SINK_WRITTEN, true));
+    }
+
+    private static Transit transit(String prefix, Map<String, Object> state, List<NativeHandle> handles, TransitPool pool) {
+        if (state.get(prefix + PIPE) instanceof Integer index) {
+            return pool.reclaimPipe((Pipe) handles.get(index), (Long) state.get(prefix + PENDING));
+        }
+        if (state.get(prefix + COPY) instanceof ByteBuffer buffer) {
+            return new CopyTransit(buffer);
+        }
+        return null;
+    }
+
+    /** Parks a listener's cumulative counters. */
+    void parkCounters(ListenerRuntime listener) {
+        TrafficCounters counters = listener.counters().snapshot();
+        Map<String, Object> state = new HashMap<>();
+        state.put(ACCEPTED, counters.accepted());
+        state.put(CLOSED, counters.closed());
+        state.put(BYTES_FROM_CLIENT, counters.bytesFromClient());
+        state.put(BYTES_FROM_SERVER, counters.bytesFromServer());
+        counters.refused().forEach((reason, count) -> state.put(REFUSED + reason.name(), count));
+        counters.upstreamFailures().forEach((failure, count) -> state.put(FAILED + failure.name(), count));
+        parking.park(COUNTERS + listener.pid(), state, List.of(), grace);
+    }
+
+    /** Adds the counters an earlier version parked for this listener, if any; names this version does not know are ignored. */
+    void restoreCounters(ListenerRuntime listener) {
+        parking.claim(COUNTERS + listener.pid()).ifPresent(parked -> {
+            Map<String, Object> state = parked.state();
+            Map<RefusalReason, Long> refused = new EnumMap<>(RefusalReason.class);
+            for (RefusalReason reason : RefusalReason.values()) {
+                refused.put(reason, count(state, REFUSED + reason.name()));
+            }
+            Map<UpstreamFailure, Long> failed = new EnumMap<>(UpstreamFailure.class);
+            for (UpstreamFailure failure : UpstreamFailure.values()) {
+                failed.put(failure, count(state, FAILED + failure.name()));
+            }
+            listener.counters().add(new TrafficCounters(count(state, ACCEPTED), 0, count(state, CLOSED), refused, failed,
+                    count(state, BYTES_FROM_CLIENT), count(state, BYTES_FROM_SERVER)));
+        });
+    }
+
+    private static long count(Map<String, Object> state, String key) {
+        return state.get(key) instanceof Long value ? value : 0;
+    }
+
+    /** The PIDs of listeners whose counters the previous version parked. */
+    List<String> listenersWithParkedCounters() {
+        return parking.keys(COUNTERS).stream().map(key -> key.substring(COUNTERS.length())).toList();
+    }
+
+    void parkLastId(long lastId) {
+        parking.park(ENGINE, Map.of(LAST_ID, lastId), List.of(), grace);
+    }
+
+    /** The last connection id the previous version gave out, if it parked one. */
+    OptionalLong claimLastId() {
+        Optional<HandleParking.Parked> parked = parking.claim(ENGINE);
+        return parked.map(p -> OptionalLong.of((Long) p.state().get(LAST_ID))).orElse(OptionalLong.empty());
+    }
+
+    /** Parks a listener's open sockets, still queueing SYNs, for the next version of that listener. */
+    public void parkListenerSockets(String pid, List<ListeningSocket> sockets) {
+        parking.park(LISTENER_SOCKETS + pid, Map.of(), sockets, grace);
+    }
+
+    /** The sockets an earlier version of listener {@code pid} parked (empty if none); the caller's from now on. */
+    public List<ListeningSocket> claimListenerSockets(String pid) {
+        return parking.claim(LISTENER_SOCKETS + pid)
+                .map(parked -> parked.handles().stream().map(ListeningSocket.class::cast).toList())
+                .orElse(List.of());
+    }
+}

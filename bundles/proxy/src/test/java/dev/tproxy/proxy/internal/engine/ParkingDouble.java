@@ -1,0 +1,49 @@
+package dev.tproxy.proxy.internal.engine;
+
+import dev.tproxy.socket.api.HandleParking;
+import dev.tproxy.socket.api.NativeHandle;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** {@link HandleParking} in memory, without the grace period's reaper: what is left is closed by {@link #close}. */
+final class ParkingDouble implements HandleParking, AutoCloseable {
+    private final Map<String, Parked> parked = new LinkedHashMap<>();
+
+    @Override
+    public synchronized void park(String key, Map<String, Object> state, List<? extends NativeHandle> handles, Duration grace) {
+        Parked previous = parked.put(key, new Parked(key, Map.copyOf(state), List.copyOf(handles)));
+        if (previous != null) {
+            previous.handles().forEach(NativeHandle::close);
+        }
+    }
+
+    @Override
+    public synchronized Optional<Parked> claim(String key) {
+        return Optional.ofNullable(parked.remove(key));
+    }
+
+    @Override
+    public synchronized List<String> keys(String prefix) {
+        List<String> keys = new ArrayList<>();
+        for (String key : parked.keySet()) {
+            if (key.startsWith(prefix)) {
+                keys.add(key);
+            }
+        }
+        return keys;
+    }
+
+    synchronized int size() {
+        return parked.size();
+    }
+
+    @Override
+    public synchronized void close() {
+        parked.values().forEach(entry -> entry.handles().forEach(NativeHandle::close));
+        parked.clear();
+    }
+}
