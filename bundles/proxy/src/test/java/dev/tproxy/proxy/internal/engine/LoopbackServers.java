@@ -41,9 +41,10 @@ final class LoopbackServers implements AutoCloseable {
         socket.close();
     };
 
-    /** Sends {@code bytes} of a known pattern ({@link #pattern}), then closes. */
+    /** Reads the client's one-byte request, sends {@code bytes} of a known pattern ({@link #pattern}), then closes. */
     static Behaviour push(int bytes) {
         return socket -> {
+            socket.getInputStream().read();
             OutputStream out = socket.getOutputStream();
             byte[] chunk = new byte[65536];
             for (int sent = 0; sent < bytes; ) {
