@@ -112,6 +112,31 @@ class AdmissionIT {
         assertEquals(before + 1, runtime.stat("total", "refused", "client-limit"));
     }
 
+    /**
+     * tproxy-host's rules leave traffic for the router's own addresses alone; a rule set without that guard diverts
+     * it to the proxy, which must refuse it itself (docs/design.md, "Admission and destinations"): without the
+     * policy it would dial the router from the client's address.
+     */
+    @Test
+    void aDivertedConnectionToTheRoutersOwnAddressIsRefusedWhateverThePort() throws Exception {
+        String table = "inet tpxnoguard";
+        lab.exec(lab.router(), "nft", "add table " + table + "; add chain " + table
+                + " pre { type filter hook prerouting priority mangle - 5; policy accept; }; add rule " + table
+                + " pre meta nfproto ipv4 tcp dport 7777 tproxy ip to :9876 meta mark set 1 accept; add rule " + table
+                + " pre meta nfproto ipv6 tcp dport 7777 tproxy ip6 to :9876 meta mark set 1 accept");
+        try {
+            long before = runtime.stat("total", "refused", "destination");
+            long dialled = runtime.stat("total", "upstreamFailures", "refused");
+            assertReset(Lab.ROUTER_CLIENT_SIDE_V4, 7777);
+            assertReset(Lab.ROUTER_CLIENT_SIDE_V6, 7777);
+            RuntimeUnderTest.await("both refusals counted", Duration.ofSeconds(5),
+                    () -> runtime.stat("total", "refused", "destination") == before + 2);
+            assertEquals(dialled, runtime.stat("total", "upstreamFailures", "refused"), "the router was never dialled");
+        } finally {
+            lab.exec(lab.router(), "nft", "delete table " + table);
+        }
+    }
+
     @Test
     void aConnectionToTheProxysOwnPortIsRefusedAsALoop() throws Exception {
         long before = runtime.stat("total", "refused", "loop");

@@ -26,6 +26,15 @@ public interface StreamSocket extends NativeHandle {
     /** Writes the direct buffer's remaining bytes (copy path). */
     long write(ByteBuffer direct);
 
+    /**
+     * Copies into the direct buffer's remaining space what {@link #read} would read, but leaves it queued in the
+     * socket (MSG_PEEK); {@link #discard} then takes what was passed on. Nothing waits in user space meanwhile.
+     */
+    long peek(ByteBuffer direct);
+
+    /** Takes {@code bytes} (at most what is queued) off the receive queue without copying them (MSG_TRUNC). */
+    long discard(long bytes);
+
     /** Sends FIN: no more bytes will be written; the other direction keeps flowing. */
     void shutdownOutput();
 

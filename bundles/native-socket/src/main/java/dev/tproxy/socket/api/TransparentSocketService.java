@@ -25,6 +25,13 @@ public interface TransparentSocketService {
     /** Opens a pipe for splice and asks the kernel for {@code size} bytes of capacity (F_SETPIPE_SZ). */
     Pipe openPipe(int size);
 
+    /**
+     * Maps {@code slots} buffers of {@code slotSize} bytes of anonymous memory, outside the Java heap and its
+     * direct-memory limit. A page costs memory only once written; {@link BufferMemory#release} gives a slot's pages
+     * back to the kernel.
+     */
+    BufferMemory openBufferMemory(int slots, int slotSize);
+
     /** Opens a non-blocking eventfd, used to wake an epoll loop from another thread. */
     EventFd openEventFd();
 

@@ -60,9 +60,13 @@ final class JnaStreamSocket extends Descriptor implements StreamSocket {
 
     @Override
     public long read(ByteBuffer direct) {
+        return receive(direct, Linux.MSG_DONTWAIT, "recv");
+    }
+
+    private long receive(ByteBuffer direct, int flags, String call) {
         long address = address(direct) + direct.position();
         while (true) {
-            long n = LibC.recv(fd(), address, direct.remaining(), Linux.MSG_DONTWAIT);
+            long n = LibC.recv(fd(), address, direct.remaining(), flags);
             if (n > 0) {
                 direct.position(direct.position() + (int) n);
                 return n;
@@ -75,7 +79,29 @@ final class JnaStreamSocket extends Descriptor implements StreamSocket {
                 return IoStatus.WOULD_BLOCK;
             }
             if (errno != Errno.EINTR) {
-                throw Errors.of("recv", errno);
+                throw Errors.of(call, errno);
+            }
+        }
+    }
+
+    @Override
+    public long peek(ByteBuffer direct) {
+        return receive(direct, Linux.MSG_DONTWAIT | Linux.MSG_PEEK, "recv(MSG_PEEK)");
+    }
+
+    @Override
+    public long discard(long bytes) {
+        while (true) {
+            long n = LibC.recv(fd(), 0, bytes, Linux.MSG_DONTWAIT | Linux.MSG_TRUNC);
+            if (n >= 0) {
+                return n;
+            }
+            int errno = Errors.errno();
+            if (errno == Errno.EAGAIN) {
+                return IoStatus.WOULD_BLOCK;
+            }
+            if (errno != Errno.EINTR) {
+                throw Errors.of("recv(MSG_TRUNC)", errno);
             }
         }
     }

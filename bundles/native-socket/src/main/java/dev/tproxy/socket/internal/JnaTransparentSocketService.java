@@ -1,5 +1,6 @@
 package dev.tproxy.socket.internal;
 
+import dev.tproxy.socket.api.BufferMemory;
 import dev.tproxy.socket.api.ConnectOptions;
 import dev.tproxy.socket.api.Epoll;
 import dev.tproxy.socket.api.EventFd;
@@ -47,6 +48,11 @@ public final class JnaTransparentSocketService implements TransparentSocketServi
     @Override
     public Pipe openPipe(int size) {
         return JnaPipe.open(size);
+    }
+
+    @Override
+    public BufferMemory openBufferMemory(int slots, int slotSize) {
+        return JnaBufferMemory.map(slots, slotSize);
     }
 
     @Override

@@ -67,4 +67,10 @@ final class LibC {
     static native int getrlimit(int resource, long limit);
 
     static native String strerror(int errno);
+
+    static native long mmap(long address, long length, int protection, int flags, int fd, long offset);
+
+    static native int munmap(long address, long length);
+
+    static native int madvise(long address, long length, int advice);
 }

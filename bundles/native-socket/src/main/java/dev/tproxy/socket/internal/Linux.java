@@ -31,6 +31,13 @@ final class Linux {
     static final int SHUT_WR = 1;
     static final int MSG_NOSIGNAL = 0x4000;
     static final int MSG_DONTWAIT = 0x40;
+    static final int MSG_PEEK = 0x2;
+    static final int MSG_TRUNC = 0x20;
+    static final int PROT_READ = 0x1;
+    static final int PROT_WRITE = 0x2;
+    static final int MAP_PRIVATE = 0x02;
+    static final int MAP_ANONYMOUS = 0x20;
+    static final int MADV_DONTNEED = 4;
 
     static final int O_NONBLOCK = 0x800;
     static final int O_CLOEXEC = 0x80000;

@@ -38,7 +38,10 @@ final class SockAddr {
         return Linux.SIZEOF_SOCKADDR_IN6;
     }
 
-    /** Reads the sockaddr at {@code offset}; an IPv4-mapped IPv6 address comes back as IPv4. */
+    /**
+     * Reads the sockaddr at {@code offset}, keeping its family: an IPv4-mapped IPv6 address stays an
+     * {@link Inet6Address} (InetAddress.getByAddress would turn it into IPv4).
+     */
     static InetSocketAddress read(ByteBuffer memory, int offset) {
         int family = memory.getShort(offset) & 0xffff;
         try {
@@ -51,10 +54,8 @@ final class SockAddr {
                 byte[] bytes = new byte[16];
                 memory.get(offset + Linux.OFFSETOF_SIN6_ADDR, bytes);
                 int scope = memory.getInt(offset + Linux.OFFSETOF_SIN6_SCOPE_ID);
-                InetAddress address = InetAddress.getByAddress(bytes);
-                if (address instanceof Inet6Address && scope != 0) {
-                    address = Inet6Address.getByAddress(null, bytes, scope);
-                }
+                InetAddress address = scope != 0 ? Inet6Address.getByAddress(null, bytes, scope)
+                        : Inet6Address.getByAddress(null, bytes, (java.net.NetworkInterface) null);
                 return new InetSocketAddress(address, readPort(memory, offset + Linux.OFFSETOF_SIN6_PORT));
             }
         } catch (UnknownHostException e) {

@@ -58,6 +58,7 @@ class LinuxConstantsTest {
             #include <netinet/in.h>
             #include <netinet/tcp.h>
             #include <linux/sockios.h>
+            #include <sys/mman.h>
             """;
 
     @Test

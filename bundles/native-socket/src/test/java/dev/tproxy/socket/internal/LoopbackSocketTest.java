@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tproxy.socket.api.Accepted;
 import dev.tproxy.socket.api.ClosedHandleException;
+import dev.tproxy.socket.api.BufferMemory;
 import dev.tproxy.socket.api.ConnectOptions;
 import dev.tproxy.socket.api.Epoll;
 import dev.tproxy.socket.api.EpollEvents;
@@ -208,7 +209,7 @@ class LoopbackSocketTest {
     }
 
     @Test
-    void refusedConnectIsReportedByFinishConnect() throws Exception {
+    void refusedConnectIsReportedBySocketError() throws Exception {
         InetSocketAddress unused;
         try (ListeningSocket listener = listen("127.0.0.1")) {
             unused = listener.localAddress();
@@ -220,6 +221,64 @@ class LoopbackSocketTest {
         }
         assertEquals(Errno.ECONNREFUSED, socket.socketError());
         socket.close();
+    }
+
+    @Test
+    void peekLeavesTheBytesQueuedAndDiscardTakesExactlyWhatWasPassedOn() throws Exception {
+        try (ListeningSocket listener = listen("127.0.0.1")) {
+            StreamSocket[] pair = connectedPair(listener);
+            pair[0].write(direct("hello world"));
+            awaitReadable(pair[1]);
+            ByteBuffer peeked = ByteBuffer.allocateDirect(64);
+            assertEquals(11, pair[1].peek(peeked));
+            assertEquals(11, pair[1].receiveQueued(), "peeking leaves every byte queued");
+            assertEquals(6, pair[1].discard(6));
+            assertEquals(5, pair[1].receiveQueued());
+            ByteBuffer rest = ByteBuffer.allocateDirect(64);
+            assertEquals(5, pair[1].read(rest));
+            rest.flip();
+            assertEquals("world", java.nio.charset.StandardCharsets.US_ASCII.decode(rest).toString());
+            assertEquals(IoStatus.WOULD_BLOCK, pair[1].peek(peeked.clear()));
+            assertEquals(IoStatus.WOULD_BLOCK, pair[1].discard(1));
+            pair[0].close();
+            pair[1].close();
+        }
+    }
+
+    private static ByteBuffer direct(String text) {
+        byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        return ByteBuffer.allocateDirect(bytes.length).put(bytes).flip();
+    }
+
+    @Test
+    void bufferMemoryCostsOnlyWhatIsWrittenAndGivesReleasedPagesBack() throws Exception {
+        try (BufferMemory memory = service.openBufferMemory(256, 65536)) {
+            long before = residentKiB();
+            for (int i = 0; i < 128; i++) {
+                ByteBuffer slot = memory.slot(i);
+                assertEquals(65536, slot.remaining());
+                while (slot.hasRemaining()) {
+                    slot.put((byte) i);
+                }
+            }
+            long written = residentKiB();
+            assertTrue(written - before >= 7 * 1024, "8 MiB written: resident grew by " + (written - before) + " KiB");
+            for (int i = 0; i < 128; i++) {
+                memory.release(i);
+            }
+            assertTrue(residentKiB() < written - 7 * 1024, "released pages go back to the kernel");
+            assertEquals(0, memory.slot(5).get(100), "a released slot reads as zeros");
+            assertThrows(IndexOutOfBoundsException.class, () -> memory.slot(256));
+        }
+    }
+
+    private static long residentKiB() throws java.io.IOException {
+        for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("\\D", ""));
+            }
+        }
+        throw new IllegalStateException("no VmRSS");
     }
 
     @Test

@@ -1,10 +1,11 @@
 package dev.tproxy.socket.internal;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 import com.sun.jna.Memory;
-import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -35,14 +36,16 @@ class SockAddrTest {
     }
 
     @Test
-    void ipv4MappedIpv6ComesBackAsIpv4() throws Exception {
+    void ipv4MappedIpv6KeepsItsFamily() throws Exception {
         memory.clear();
         memory.setShort(0, (short) Linux.AF_INET6);
         memory.setByte(3, (byte) 80);
         byte[] mapped = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff, (byte) 198, 18, 1, 2};
         memory.write(Linux.OFFSETOF_SIN6_ADDR, mapped, 0, 16);
         InetSocketAddress address = SockAddr.read(view, 0);
-        assertInstanceOf(Inet4Address.class, address.getAddress());
-        assertEquals(new InetSocketAddress("198.18.1.2", 80), address);
+        assertInstanceOf(Inet6Address.class, address.getAddress(), "an IPv6 socket's peer stays IPv6");
+        assertArrayEquals(mapped, address.getAddress().getAddress());
+        assertEquals(80, address.getPort());
+        assertEquals(Linux.SIZEOF_SOCKADDR_IN6, SockAddr.write(view, 0, address.getAddress(), 80), "and is written back as IPv6");
     }
 }

@@ -10,6 +10,11 @@ public enum RefusalReason {
     CLIENT_LIMIT,
     /** The original destination is the proxy's own listener: relaying would loop. */
     LOOP,
+    /**
+     * The original destination is one the proxy never connects to: unspecified, loopback, multicast, broadcast, an
+     * IPv4-mapped or -compatible IPv6 address, or an address of the router itself.
+     */
+    DESTINATION,
     /** The process ran out of file descriptors while setting up the connection. */
     NO_FILE_DESCRIPTORS
 }

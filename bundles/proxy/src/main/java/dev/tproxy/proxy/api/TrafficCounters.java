@@ -13,13 +13,22 @@ import java.util.Map;
  * @param upstreamFailures failed upstream connects by reason
  * @param bytesFromClient bytes relayed client to server
  * @param bytesFromServer bytes relayed server to client
+ * @param closedBy the connections that ended, by reason (their sum is {@code closed})
  */
 public record TrafficCounters(long accepted, long active, long closed, Map<RefusalReason, Long> refused,
-        Map<UpstreamFailure, Long> upstreamFailures, long bytesFromClient, long bytesFromServer) {
+        Map<UpstreamFailure, Long> upstreamFailures, long bytesFromClient, long bytesFromServer,
+        Map<CloseReason, Long> closedBy) {
 
     public TrafficCounters {
         refused = Map.copyOf(filled(refused, RefusalReason.class));
         upstreamFailures = Map.copyOf(filled(upstreamFailures, UpstreamFailure.class));
+        closedBy = Map.copyOf(filled(closedBy, CloseReason.class));
+    }
+
+    /** Counters without the reasons connections ended (as API 1.0 had them). */
+    public TrafficCounters(long accepted, long active, long closed, Map<RefusalReason, Long> refused,
+            Map<UpstreamFailure, Long> upstreamFailures, long bytesFromClient, long bytesFromServer) {
+        this(accepted, active, closed, refused, upstreamFailures, bytesFromClient, bytesFromServer, Map.of());
     }
 
     private static <K extends Enum<K>> Map<K, Long> filled(Map<K, Long> counts, Class<K> type) {
@@ -44,8 +53,10 @@ public record TrafficCounters(long accepted, long active, long closed, Map<Refus
         other.refused.forEach((k, v) -> refusals.merge(k, v, Long::sum));
         EnumMap<UpstreamFailure, Long> failures = new EnumMap<>(upstreamFailures);
         other.upstreamFailures.forEach((k, v) -> failures.merge(k, v, Long::sum));
+        EnumMap<CloseReason, Long> endings = new EnumMap<>(closedBy);
+        other.closedBy.forEach((k, v) -> endings.merge(k, v, Long::sum));
         return new TrafficCounters(accepted + other.accepted, active + other.active, closed + other.closed, refusals,
-                failures, bytesFromClient + other.bytesFromClient, bytesFromServer + other.bytesFromServer);
+                failures, bytesFromClient + other.bytesFromClient, bytesFromServer + other.bytesFromServer, endings);
     }
 
     public static TrafficCounters zero() {

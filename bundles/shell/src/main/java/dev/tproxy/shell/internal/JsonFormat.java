@@ -2,6 +2,7 @@ package dev.tproxy.shell.internal;
 
 import dev.tproxy.proxy.api.Addresses;
 import dev.tproxy.proxy.api.ConnectionFilter;
+import dev.tproxy.proxy.api.CloseReason;
 import dev.tproxy.proxy.api.ConnectionInfo;
 import dev.tproxy.proxy.api.DropMode;
 import dev.tproxy.proxy.api.ListenerInfo;
@@ -109,6 +110,10 @@ final class JsonFormat {
         json.endObject().name("upstreamFailures").beginObject();
         for (UpstreamFailure failure : UpstreamFailure.values()) {
             json.field(Units.label(failure), counters.upstreamFailures().get(failure));
+        }
+        json.endObject().name("closedBy").beginObject();
+        for (CloseReason reason : CloseReason.values()) {
+            json.field(Units.label(reason), counters.closedBy().get(reason));
         }
         json.endObject().field("bytesFromClient", counters.bytesFromClient())
                 .field("bytesFromServer", counters.bytesFromServer()).endObject();

@@ -2,6 +2,7 @@ package dev.tproxy.shell.internal;
 
 import dev.tproxy.proxy.api.Addresses;
 import dev.tproxy.proxy.api.ConnectionFilter;
+import dev.tproxy.proxy.api.CloseReason;
 import dev.tproxy.proxy.api.ConnectionInfo;
 import dev.tproxy.proxy.api.DropMode;
 import dev.tproxy.proxy.api.Durations;
@@ -84,6 +85,9 @@ final class TextFormat {
         }
         for (UpstreamFailure failure : UpstreamFailure.values()) {
             row(table, "upstream " + Units.label(failure), columns, counters -> counters.upstreamFailures().get(failure));
+        }
+        for (CloseReason reason : CloseReason.values()) {
+            row(table, "closed " + Units.label(reason), columns, counters -> counters.closedBy().get(reason));
         }
         rowText(table, "bytes from client", columns, counters -> Units.bytes(counters.bytesFromClient()));
         rowText(table, "bytes from server", columns, counters -> Units.bytes(counters.bytesFromServer()));

@@ -192,20 +192,24 @@ class TproxyCommandsTest {
         assertEquals("refused acl                         3        0         3", lines[4]);
         assertEquals("refused connection-limit            0        9         9", lines[5]);
         assertEquals("refused loop                        1        0         1", lines[7]);
-        assertEquals("upstream refused                    0        1         1", lines[9]);
-        assertEquals("upstream unreachable                0        4         4", lines[10]);
-        assertEquals("upstream timeout                    2        0         2", lines[11]);
-        assertEquals("bytes from client             4.8 MiB    100 B   4.8 MiB", lines[13]);
-        assertEquals("bytes from server            66.8 MiB  2.0 KiB  66.8 MiB", lines[14]);
+        assertEquals("refused destination                 0        0         0", lines[8]);
+        assertEquals("upstream refused                    0        1         1", lines[10]);
+        assertEquals("upstream unreachable                0        4         4", lines[11]);
+        assertEquals("upstream timeout                    2        0         2", lines[12]);
+        assertEquals("closed completed                    0        0         0", lines[14]);
+        assertEquals("closed fault                        0        0         0", lines[22]);
+        assertEquals("bytes from client             4.8 MiB    100 B   4.8 MiB", lines[23]);
+        assertEquals("bytes from server            66.8 MiB  2.0 KiB  66.8 MiB", lines[24]);
         assertEquals("throughput: 12.3 Mbit/s from clients, 940.0 Mbit/s from servers (at 2026-11-25T09:00:00Z)",
-                lines[15]);
+                lines[25]);
 
         Map<String, Object> json = Json.object(shell.run("tproxy:stats --json"));
         assertEquals(940_000_000L, json.get("bitsPerSecondFromServer"));
         Map<?, ?> total = (Map<?, ?>) json.get("total");
         assertEquals(125L, total.get("accepted"));
-        assertEquals(Map.of("acl", 3L, "connection-limit", 9L, "client-limit", 0L, "loop", 1L, "no-file-descriptors", 0L),
-                total.get("refused"));
+        assertEquals(Map.of("acl", 3L, "connection-limit", 9L, "client-limit", 0L, "loop", 1L, "destination", 0L,
+                "no-file-descriptors", 0L), total.get("refused"));
+        assertEquals(0L, ((Map<?, ?>) total.get("closedBy")).get("half-closed-timeout"));
         Map<?, ?> lan6 = (Map<?, ?>) ((Map<?, ?>) json.get("listeners")).get("lan6");
         assertEquals(Map.of("refused", 1L, "unreachable", 4L, "timeout", 0L, "other", 0L), lan6.get("upstreamFailures"));
         assertEquals(2048L, lan6.get("bytesFromServer"));

@@ -47,6 +47,11 @@ public @interface ListenerConfig {
             + "this long (e.g. 1h); 0 = never.")
     String idle_timeout() default "1h";
 
+    @AttributeDefinition(name = "Half-closed timeout", description = "Close a connection whose one direction has "
+            + "ended (FIN) and whose other has carried no byte for this long (e.g. 5m), like HAProxy's timeout "
+            + "client-fin / server-fin; 0 = only the idle timeout applies.")
+    String half_closed_timeout() default "5m";
+
     @AttributeDefinition(name = "Max connections", type = AttributeType.INTEGER, min = "1",
             description = "Above this, new clients are reset. Each connection needs 2 file descriptors (4 while "
                     + "data flows through pipes).")

@@ -15,7 +15,8 @@ import java.util.stream.Collectors;
 
 /** A listener's configuration, validated: every value usable as it is. */
 public record ListenerSettings(String name, int port, List<InetAddress> bindAddresses, int backlog, SourceMode sourceMode,
-        int upstreamMark, Duration connectTimeout, Duration idleTimeout, int maxConnections, int maxConnectionsPerClient,
+        int upstreamMark, Duration connectTimeout, Duration idleTimeout, Duration halfClosedTimeout, int maxConnections,
+        int maxConnectionsPerClient,
         List<Cidr> allowedClients, int pipeSize, ConnectionLogging logConnections) {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,32}");
@@ -26,17 +27,18 @@ public record ListenerSettings(String name, int port, List<InetAddress> bindAddr
     public static ListenerSettings from(ListenerConfig config) {
         return new ListenerSettings(
                 name(config.name()),
-                integer("port", config.port(), 1, 65535),
+                Fields.integer("port", config.port(), 1, 65535),
                 addresses(config.bind_addresses()),
-                integer("backlog", config.backlog(), 1, 65535),
+                Fields.integer("backlog", config.backlog(), 1, 65535),
                 sourceMode(config.source_mode()),
-                (int) longValue("upstream.mark", config.upstream_mark(), 0, 0xffff_ffffL),
-                duration("connect.timeout", config.connect_timeout(), Duration.ofMillis(1), Duration.ofMinutes(10)),
-                duration("idle.timeout", config.idle_timeout(), Duration.ZERO, Duration.ofDays(365)),
-                integer("max.connections", config.max_connections(), 1, 1_000_000),
-                integer("max.connections.per.client", config.max_connections_per_client(), 0, 1_000_000),
+                (int) Fields.longValue("upstream.mark", config.upstream_mark(), 0, 0xffff_ffffL),
+                Fields.duration("connect.timeout", config.connect_timeout(), Duration.ofMillis(1), Duration.ofMinutes(10)),
+                Fields.duration("idle.timeout", config.idle_timeout(), Duration.ZERO, Duration.ofDays(365)),
+                Fields.duration("half.closed.timeout", config.half_closed_timeout(), Duration.ZERO, Duration.ofDays(365)),
+                Fields.integer("max.connections", config.max_connections(), 1, 1_000_000),
+                Fields.integer("max.connections.per.client", config.max_connections_per_client(), 0, 1_000_000),
                 networks(config.allowed_clients()),
-                integer("pipe.size", config.pipe_size(), 4096, 1 << 20),
+                Fields.integer("pipe.size", config.pipe_size(), 4096, 1 << 20),
                 connectionLogging(config.log_connections()));
     }
 
@@ -51,6 +53,7 @@ public record ListenerSettings(String name, int port, List<InetAddress> bindAddr
         fields.put("upstream.mark", String.valueOf(Integer.toUnsignedLong(upstreamMark)));
         fields.put("connect.timeout", Durations.format(connectTimeout));
         fields.put("idle.timeout", idleTimeout.isZero() ? "0" : Durations.format(idleTimeout));
+        fields.put("half.closed.timeout", halfClosedTimeout.isZero() ? "0" : Durations.format(halfClosedTimeout));
         fields.put("max.connections", String.valueOf(maxConnections));
         fields.put("max.connections.per.client", String.valueOf(maxConnectionsPerClient));
         fields.put("allowed.clients", allowedClients.stream().map(Cidr::toString).collect(Collectors.joining(",")));
@@ -71,27 +74,6 @@ public record ListenerSettings(String name, int port, List<InetAddress> bindAddr
         return value;
     }
 
-    private static int integer(String field, String value, int min, int max) {
-        return (int) longValue(field, value, min, max);
-    }
-
-    private static long longValue(String field, String value, long min, long max) {
-        long parsed;
-        try {
-            String text = value == null ? "" : value.trim();
-            if (!text.matches("-?[0-9]{1,19}")) {
-                throw new NumberFormatException(text);
-            }
-            parsed = Long.parseLong(text);
-        } catch (NumberFormatException e) {
-            throw new ConfigurationError(field, "not a whole number: '" + value + "' (allowed " + min + ".." + max + ")");
-        }
-        if (parsed < min || parsed > max) {
-            throw new ConfigurationError(field, "must be " + min + ".." + max + ", was " + parsed);
-        }
-        return parsed;
-    }
-
     private static SourceMode sourceMode(String value) {
         return switch (value == null ? "" : value.trim().toLowerCase(Locale.ROOT)) {
             case "client" -> SourceMode.CLIENT;
@@ -107,23 +89,6 @@ public record ListenerSettings(String name, int port, List<InetAddress> bindAddr
             case "none" -> ConnectionLogging.NONE;
             default -> throw new ConfigurationError("log.connections", "unknown value '" + value + "' (all, failures or none)");
         };
-    }
-
-    private static Duration duration(String field, String value, Duration min, Duration max) {
-        if (value != null && value.trim().startsWith("-")) {
-            throw new ConfigurationError(field, "must not be negative, was '" + value + "'");
-        }
-        Duration parsed;
-        try {
-            parsed = Durations.parse(value);
-        } catch (IllegalArgumentException e) {
-            throw new ConfigurationError(field, e.getMessage());
-        }
-        if (parsed.compareTo(min) < 0 || parsed.compareTo(max) > 0) {
-            throw new ConfigurationError(field, "must be between " + Durations.format(min) + " and " + Durations.format(max)
-                    + ", was '" + value + "'");
-        }
-        return parsed;
     }
 
     private static List<InetAddress> addresses(String[] values) {

@@ -63,11 +63,12 @@ final class Acceptor implements EventLoop.Handler {
                 accepted = socket.accept();
             } catch (NativeException e) {
                 if (e.errno() != Errno.EMFILE && e.errno() != Errno.ENFILE) {
-                    throw e;
+                    pause(e.getMessage());   // ENOBUFS, ENOMEM...: retrying at once would only spin
+                    return;
                 }
                 Spare outcome = refuseOneWithTheSpare();
                 if (outcome == Spare.SPENT) {
-                    pause(e);
+                    pause(e.getMessage());
                 }
                 if (outcome != Spare.REFUSED_ONE) {
                     return;
@@ -116,11 +117,20 @@ final class Acceptor implements EventLoop.Handler {
 
     private enum Spare { REFUSED_ONE, NOTHING_PENDING, SPENT }
 
-    private void pause(NativeException cause) {
+    private void pause(String why) {
         paused = true;
         pausedUntil = System.nanoTime() + BACKOFF_NANOS;
         loop.unregister(socket);
-        log.warn("listener " + listener.name() + ": " + cause.getMessage() + "; accepting again in 100ms");
+        log.warn("listener " + listener.name() + ": " + why + "; accepting again in 100ms");
+    }
+
+    /** Handling an arrival failed unexpectedly: back off as when out of descriptors, rather than spin. */
+    @Override
+    public void onFailure(Throwable cause) {
+        log.error("listener " + listener.name() + ": accepting failed unexpectedly", cause);
+        if (!paused && !closed) {
+            pause("accepting failed");
+        }
     }
 
     /** The sweep: comes back into the epoll once the back-off is over (level-triggered, so nothing is lost). */

@@ -1,6 +1,7 @@
 package dev.tproxy.proxy.internal.engine;
 
 import dev.tproxy.proxy.api.Cidr;
+import dev.tproxy.proxy.api.CloseReason;
 import dev.tproxy.proxy.api.RefusalReason;
 import dev.tproxy.proxy.api.UpstreamFailure;
 import dev.tproxy.proxy.internal.config.ListenerSettings;
@@ -13,10 +14,10 @@ import java.net.InetSocketAddress;
  * upstream failures, closed. The only writer of a listener's connection counts; any thread.
  */
 final class Admission {
-    private final LocalAddresses localAddresses;
+    private final DestinationPolicy destinations;
 
-    Admission(LocalAddresses localAddresses) {
-        this.localAddresses = localAddresses;
+    Admission(DestinationPolicy destinations) {
+        this.destinations = destinations;
     }
 
     /**
@@ -44,15 +45,12 @@ final class Admission {
         listener.counters().countRefused(reason);
     }
 
-    /** The reason to refuse on policy alone (ACL, loop guard), or null. */
+    /** The reason to refuse on policy alone (ACL, destination policy), or null. */
     RefusalReason check(ListenerSettings settings, InetSocketAddress client, InetSocketAddress destination) {
         if (!allowed(settings, client)) {
             return RefusalReason.ACL;
         }
-        if (destination.getPort() == settings.port() && localAddresses.isLocal(destination.getAddress())) {
-            return RefusalReason.LOOP;
-        }
-        return null;
+        return destinations.check(destination, settings.port());
     }
 
     private static RefusalReason reserve(ListenerRuntime listener, ListenerSettings limits, InetAddress client) {
@@ -84,11 +82,11 @@ final class Admission {
     }
 
     /** An admitted connection ended; {@code upstreamFailure} says why its upstream connect failed, or is null. */
-    void closed(ListenerRuntime listener, InetAddress client, UpstreamFailure upstreamFailure) {
+    void closed(ListenerRuntime listener, InetAddress client, CloseReason reason, UpstreamFailure upstreamFailure) {
         if (upstreamFailure != null) {
             listener.counters().countUpstreamFailure(upstreamFailure);
         }
-        listener.counters().countClosed();
+        listener.counters().countClosed(reason);
         listener.clients().remove(client);
     }
 

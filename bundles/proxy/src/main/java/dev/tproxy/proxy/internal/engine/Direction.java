@@ -71,10 +71,19 @@ final class Direction {
         while (budget-- > 0) {
             if (transit != null && transit.pending() > 0) {
                 long moved = drain();
+                if (moved > 0) {
+                    bytes += moved;
+                }
+                if (transit.leftBytesInSource()) {
+                    // Peeked, and the sink took less: the rest is still the source's. Read it once the sink drains.
+                    sourceEnded = false;
+                    sourceDrained = false;
+                    returnTransit();
+                    return false;
+                }
                 if (moved == IoStatus.WOULD_BLOCK) {
                     return false;
                 }
-                bytes += moved;
                 continue;
             }
             if (sourceEnded) {
@@ -102,6 +111,7 @@ final class Direction {
                 afterRead(moved);
             }
         }
+        returnTransit();
         return true;
     }
 

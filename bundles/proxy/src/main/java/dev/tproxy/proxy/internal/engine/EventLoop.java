@@ -22,6 +22,9 @@ public final class EventLoop implements Runnable {
     /** Something registered in this loop's epoll; {@code side} tells which of its handles is ready. */
     interface Handler {
         void onReady(int side, int events);
+
+        /** Handling this one's event failed unexpectedly: deal with it alone (the loop carries on with the rest). */
+        void onFailure(Throwable cause);
     }
 
     static final int SWEEP_MILLIS = 200;
@@ -54,10 +57,24 @@ public final class EventLoop implements Runnable {
         this.transits = transits;
         this.log = log;
         this.sockets = sockets;
-        this.epoll = sockets.openEpoll(MAX_EVENTS);
-        this.wakeup = sockets.openEventFd();
-        this.spare = sockets.openEventFd();
-        epoll.register(wakeup, EpollEvents.IN, WAKEUP_SLOT);
+        Epoll openedEpoll = sockets.openEpoll(MAX_EVENTS);
+        EventFd openedWakeup = null;
+        try {
+            openedWakeup = sockets.openEventFd();
+            this.spare = sockets.openEventFd();
+            openedEpoll.register(openedWakeup, EpollEvents.IN, WAKEUP_SLOT);
+        } catch (RuntimeException e) {
+            if (spare != null) {
+                spare.close();
+            }
+            if (openedWakeup != null) {
+                openedWakeup.close();
+            }
+            openedEpoll.close();
+            throw e;
+        }
+        this.epoll = openedEpoll;
+        this.wakeup = openedWakeup;
         this.thread = new Thread(this, "tproxy-loop-" + index);
         this.thread.setDaemon(true);
     }
@@ -163,12 +180,28 @@ public final class EventLoop implements Runnable {
         pending.addLast(relay);
     }
 
-    /** Calls {@code action} for each relay on this loop; it may end or park them. Loop thread only. */
+    /**
+     * Calls {@code action} for each relay on this loop; it may end or park them. A relay the action fails on is
+     * dealt with alone ({@link Handler#onFailure}). Loop thread only.
+     */
     void forEachRelay(Consumer<Relay> action) {
         for (int slot = 1; slot < nextSlot; slot++) {
             if (handlers[slot] instanceof Relay relay) {
-                action.accept(relay);
+                try {
+                    action.accept(relay);
+                } catch (RuntimeException | LinkageError | StackOverflowError e) {
+                    failed(relay, e);
+                }
             }
+        }
+    }
+
+    /** One handler failed: it alone pays (its connection is reset, or its acceptor backs off), and says so. */
+    private void failed(Handler handler, Throwable cause) {
+        try {
+            handler.onFailure(cause);
+        } catch (RuntimeException | LinkageError | StackOverflowError e) {
+            log.error("event loop " + index + ": could not deal with a failure", e);
         }
     }
 
@@ -203,14 +236,27 @@ public final class EventLoop implements Runnable {
             }
             Handler handler = handlers[slot];
             if (handler != null) {
-                handler.onReady((int) (token & 1), epoll.readyEvents(i));
+                try {
+                    handler.onReady((int) (token & 1), epoll.readyEvents(i));
+                } catch (RuntimeException | LinkageError | StackOverflowError e) {
+                    failed(handler, e);
+                }
             }
         }
         for (int i = 0, n = pending.size(); i < n; i++) {
-            pending.pollFirst().resume();
+            Relay relay = pending.pollFirst();
+            try {
+                relay.resume();
+            } catch (RuntimeException | LinkageError | StackOverflowError e) {
+                failed(relay, e);
+            }
         }
         for (Runnable task; (task = tasks.poll()) != null; ) {
-            task.run();
+            try {
+                task.run();
+            } catch (RuntimeException | LinkageError | StackOverflowError e) {
+                log.error("event loop " + index + ": a task failed", e);
+            }
         }
         for (int i = 0; i < freedCount; i++) {
             freeSlots[freeCount++] = freedThisRound[i];
@@ -218,10 +264,19 @@ public final class EventLoop implements Runnable {
         freedCount = 0;
         if (System.nanoTime() - nextSweep >= 0) {
             for (int i = 0; i < sweepers.size(); i++) {   // no iterator: the loop allocates nothing per round
-                sweepers.get(i).run();
+                try {
+                    sweepers.get(i).run();
+                } catch (RuntimeException | LinkageError | StackOverflowError e) {
+                    log.error("event loop " + index + ": a sweep failed", e);
+                }
             }
             nextSweep = System.nanoTime() + SWEEP_MILLIS * 1_000_000L;
         }
+    }
+
+    /** Closes what a loop that was never started holds (the engine could not start all of its loops). */
+    void closeUnstarted() {
+        close();
     }
 
     /** Stops the loop; it closes its epoll and pools on the way out. */

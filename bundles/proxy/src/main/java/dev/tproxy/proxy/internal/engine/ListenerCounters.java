@@ -1,5 +1,6 @@
 package dev.tproxy.proxy.internal.engine;
 
+import dev.tproxy.proxy.api.CloseReason;
 import dev.tproxy.proxy.api.RefusalReason;
 import dev.tproxy.proxy.api.TrafficCounters;
 import dev.tproxy.proxy.api.UpstreamFailure;
@@ -20,6 +21,7 @@ public final class ListenerCounters {
     private final LongAdder bytesFromServer = new LongAdder();
     private final Map<RefusalReason, LongAdder> refused = new EnumMap<>(RefusalReason.class);
     private final Map<UpstreamFailure, LongAdder> failures = new EnumMap<>(UpstreamFailure.class);
+    private final Map<CloseReason, LongAdder> closedBy = new EnumMap<>(CloseReason.class);
 
     public ListenerCounters() {
         for (RefusalReason reason : RefusalReason.values()) {
@@ -27,6 +29,9 @@ public final class ListenerCounters {
         }
         for (UpstreamFailure failure : UpstreamFailure.values()) {
             failures.put(failure, new LongAdder());
+        }
+        for (CloseReason reason : CloseReason.values()) {
+            closedBy.put(reason, new LongAdder());
         }
     }
 
@@ -62,9 +67,10 @@ public final class ListenerCounters {
     }
 
     /** An active connection ended. */
-    void countClosed() {
+    void countClosed(CloseReason reason) {
         active.decrementAndGet();
         closed.increment();
+        closedBy.get(reason).increment();
     }
 
     void countUpstreamFailure(UpstreamFailure failure) {
@@ -95,6 +101,7 @@ public final class ListenerCounters {
         bytesFromServer.add(earlier.bytesFromServer());
         earlier.refused().forEach((reason, count) -> refused.get(reason).add(count));
         earlier.upstreamFailures().forEach((failure, count) -> failures.get(failure).add(count));
+        earlier.closedBy().forEach((reason, count) -> closedBy.get(reason).add(count));
     }
 
     public TrafficCounters snapshot() {
@@ -102,7 +109,9 @@ public final class ListenerCounters {
         refused.forEach((reason, count) -> refusals.put(reason, count.sum()));
         Map<UpstreamFailure, Long> upstream = new EnumMap<>(UpstreamFailure.class);
         failures.forEach((failure, count) -> upstream.put(failure, count.sum()));
+        Map<CloseReason, Long> endings = new EnumMap<>(CloseReason.class);
+        closedBy.forEach((reason, count) -> endings.put(reason, count.sum()));
         return new TrafficCounters(accepted.sum(), active.get(), closed.sum(), refusals, upstream,
-                bytesFromClient.sum(), bytesFromServer.sum());
+                bytesFromClient.sum(), bytesFromServer.sum(), endings);
     }
 }

@@ -3,7 +3,6 @@ package dev.tproxy.proxy.internal.engine;
 import dev.tproxy.proxy.api.ConnectionInfo;
 import dev.tproxy.proxy.api.ConnectionState;
 import dev.tproxy.proxy.api.DropMode;
-import dev.tproxy.proxy.api.Durations;
 import dev.tproxy.proxy.api.UpstreamFailure;
 import dev.tproxy.proxy.internal.config.ListenerSettings;
 import dev.tproxy.socket.api.EpollEvents;
@@ -13,7 +12,6 @@ import dev.tproxy.socket.api.StreamSocket;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Locale;
 
 /**
  * One proxied connection: the client socket, the upstream socket and a {@link Direction} each way. Lives on
@@ -45,7 +43,8 @@ final class Relay implements EventLoop.Handler {
     private Direction fromClient;
     private Direction fromServer;
     private long lastActivity;
-    private int slot;
+    /** Its place in the loop's epoll registrations; none until {@link #start}. */
+    private int slot = -1;
     private boolean queued;
 
     /** A new connection whose upstream connect is in progress. */
@@ -93,8 +92,15 @@ final class Relay implements EventLoop.Handler {
      * client has sent something yet (see {@link #connected}).
      */
     void start() {
-        slot = loop.register(client, SOCKET_EVENTS, this, CLIENT);
-        loop.register(upstream, SOCKET_EVENTS, slot, UPSTREAM);
+        int registered = loop.register(client, SOCKET_EVENTS, this, CLIENT);
+        try {
+            loop.register(upstream, SOCKET_EVENTS, registered, UPSTREAM);
+        } catch (RuntimeException e) {
+            loop.unregister(client);
+            loop.freeSlot(registered);
+            throw e;
+        }
+        slot = registered;
     }
 
     @Override
@@ -106,7 +112,7 @@ final class Relay implements EventLoop.Handler {
             if (side == UPSTREAM) {
                 connectDone(events);
             } else if ((events & (EpollEvents.ERR | EpollEvents.HUP)) != 0) {
-                end(Ending.reset("client went away while connecting"));
+                end(Ending.clientGone());
             } else {
                 clientEventsWhileConnecting |= events;
             }
@@ -178,8 +184,12 @@ final class Relay implements EventLoop.Handler {
             return;
         }
         Duration idle = settings.idleTimeout();
-        if (!idle.isZero() && state != ConnectionState.CLOSED && now - lastActivity > idle.toNanos()) {
-            end(Ending.graceful("idle timeout " + Durations.format(idle)));
+        Duration halfClosed = settings.halfClosedTimeout();
+        boolean isHalfClosed = state == ConnectionState.CLIENT_HALF_CLOSED || state == ConnectionState.SERVER_HALF_CLOSED;
+        if (isHalfClosed && !halfClosed.isZero() && now - lastActivity > halfClosed.toNanos()) {
+            end(Ending.halfClosedTimeout(halfClosed));
+        } else if (!idle.isZero() && state != ConnectionState.CLOSED && now - lastActivity > idle.toNanos()) {
+            end(Ending.idleTimeout(idle));
         }
     }
 
@@ -234,7 +244,7 @@ final class Relay implements EventLoop.Handler {
                 lastActivity = System.nanoTime();
             }
             if (fromClient.finished() && fromServer.finished()) {
-                end(Ending.graceful("completed"));
+                end(Ending.COMPLETED);
                 return;
             }
             state = fromClient.finished() ? ConnectionState.CLIENT_HALF_CLOSED
@@ -244,8 +254,7 @@ final class Relay implements EventLoop.Handler {
                 loop.again(this);
             }
         } catch (RelayFault fault) {
-            String who = fault.side == CLIENT ? "client" : "server";
-            end(Ending.reset(who + " " + Errno.name(fault.errno)));
+            end(Ending.socketFailed(fault.side, fault.errno));
         }
     }
 
@@ -259,19 +268,30 @@ final class Relay implements EventLoop.Handler {
 
     /** Closes on an operator's request. */
     void drop(DropMode mode) {
-        if (state != ConnectionState.CLOSED) {
-            end(mode == DropMode.RESET ? Ending.reset("dropped by operator (reset)") : Ending.graceful("dropped by operator"));
-        }
+        end(Ending.dropped(mode));
     }
 
-    private void end(Ending ending) {
+    /** Closes with FIN: the proxy stops for good. */
+    void shutDown() {
+        end(Ending.SHUTDOWN);
+    }
+
+    /** Handling this relay failed unexpectedly: it is reset, alone; the others carry on. */
+    @Override
+    public void onFailure(Throwable cause) {
+        end(Ending.fault(cause));
+    }
+
+    void end(Ending ending) {
         if (state == ConnectionState.CLOSED) {
             return;
         }
         // Told before the sockets close, so that the log line can still name the upstream socket's address.
         endings.ended(this, ending);
         state = ConnectionState.CLOSED;
-        loop.freeSlot(slot);
+        if (slot > 0) {
+            loop.freeSlot(slot);
+        }
         if (fromClient != null) {
             fromClient.discard();
             fromServer.discard();
@@ -308,9 +328,9 @@ final class Relay implements EventLoop.Handler {
         return clientAddress;
     }
 
-    ClosedConnection closed(String reason) {
+    ClosedConnection closed(String detail) {
         return new ClosedConnection(id, listener.name(), clientAddress, destination, upstreamSource(), bytesFromClient(),
-                bytesFromServer(), System.nanoTime() - startNanos, reason);
+                bytesFromServer(), System.nanoTime() - startNanos, detail);
     }
 
     long bytesFromClient() {
@@ -332,7 +352,9 @@ final class Relay implements EventLoop.Handler {
     Parts detach() {
         loop.unregister(client);
         loop.unregister(upstream);
-        loop.freeSlot(slot);
+        if (slot > 0) {
+            loop.freeSlot(slot);
+        }
         Facts facts = new Facts(id, clientAddress, destination, upstreamSource(), state, started, startNanos, lastActivity,
                 connectDeadline);
         state = ConnectionState.CLOSED;
@@ -350,22 +372,7 @@ final class Relay implements EventLoop.Handler {
     /** A relay taken apart for parking, or put back together; the directions are null while connecting. */
     record Parts(Facts facts, StreamSocket client, StreamSocket upstream, Direction fromClient, Direction fromServer) {}
 
-    /** How a relay ends: FIN or RST to both peers, why (for the log line), and a failed upstream connect's reason. */
-    record Ending(String reason, boolean reset, UpstreamFailure upstreamFailure) {
-        static Ending graceful(String reason) {
-            return new Ending(reason, false, null);
-        }
-
-        static Ending reset(String reason) {
-            return new Ending(reason, true, null);
-        }
-
-        static Ending upstreamFailed(UpstreamFailure failure, String detail) {
-            return new Ending("upstream " + failure.name().toLowerCase(Locale.ROOT) + " (" + detail + ")", true, failure);
-        }
-    }
-
-    /** Told of every relay that ends. */
+    /** Told of every relay that ends, before its sockets close. */
     interface Endings {
         void ended(Relay relay, Ending ending);
     }

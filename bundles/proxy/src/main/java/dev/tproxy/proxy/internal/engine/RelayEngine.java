@@ -5,7 +5,7 @@ import dev.tproxy.proxy.api.DropMode;
 import dev.tproxy.proxy.api.Durations;
 import dev.tproxy.proxy.api.ListenerState;
 import dev.tproxy.proxy.api.TrafficCounters;
-import dev.tproxy.proxy.internal.config.EngineConfig;
+import dev.tproxy.proxy.internal.config.EngineSettings;
 import dev.tproxy.socket.api.HandleParking;
 import dev.tproxy.socket.api.ListeningSocket;
 import dev.tproxy.socket.api.TransparentSocketService;
@@ -25,42 +25,46 @@ import java.util.concurrent.TimeUnit;
 public final class RelayEngine {
     private final EventLog log;
     private final EventLoops loops;
-    private final Admission admission = new Admission(new LocalAddresses());
+    private final Admission admission = new Admission(new DestinationPolicy(new LocalAddresses()));
     private final Relays relays;
     private final ListenerRegistry listeners = new ListenerRegistry();
     private final ConcurrentHashMap<ListeningSocket, List<Acceptor>> acceptors = new ConcurrentHashMap<>();
     private final ThroughputMeter throughput = new ThroughputMeter();
     private final RelayParking parking;
 
-    public RelayEngine(TransparentSocketService sockets, HandleParking parking, Duration grace, EventLog log, int eventLoops,
-            int pipesPerLoop, int idlePipesPerLoop) {
+    /**
+     * Starts the loops and takes over what an earlier version parked. If a loop cannot start (out of descriptors
+     * or memory), the ones started are stopped and everything they opened is closed before the error is thrown.
+     */
+    public RelayEngine(TransparentSocketService sockets, HandleParking parking, EngineSettings settings, EventLog log) {
         this.log = log;
-        this.parking = new RelayParking(parking, grace);
+        this.parking = new RelayParking(parking, settings.gracePeriod());
         this.relays = new Relays(sockets, admission, log);
-        int count = eventLoops > 0 ? eventLoops : Runtime.getRuntime().availableProcessors();
-        List<EventLoop> started = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            EventLoop loop = new EventLoop(i, sockets, new TransitPool(sockets, pipesPerLoop, idlePipesPerLoop), log);
-            loop.everySweep(() -> sweep(loop));
-            started.add(loop);
-        }
-        started.get(0).everySweep(() -> throughput.sample(listeners.bytesFromClient(), listeners.bytesFromServer()));
-        this.loops = new EventLoops(started);
-        started.forEach(EventLoop::start);
-        int adopted = adoptParked();
-        log.info("relay engine started: " + count + " event loops, up to " + pipesPerLoop + " pipes each"
-                + (adopted > 0 ? ", carried on " + adopted + " connections from the previous version" : ""));
-    }
-
-    public static RelayEngine from(TransparentSocketService sockets, HandleParking parking, EventLog log, EngineConfig config) {
-        Duration grace;
+        List<EventLoop> made = new ArrayList<>();
         try {
-            grace = Durations.parse(config.grace_period());
-        } catch (IllegalArgumentException e) {
-            log.warn("grace.period: " + e.getMessage() + "; using 30s");
-            grace = Duration.ofSeconds(30);
+            for (int i = 0; i < settings.eventLoops(); i++) {
+                TransitPool transits = new TransitPool(sockets, settings.buffersPerLoop(CopyTransit.SIZE), settings.pipesPerLoop(),
+                        settings.idlePipesPerLoop());
+                EventLoop loop;
+                try {
+                    loop = new EventLoop(i, sockets, transits, log);
+                } catch (RuntimeException e) {
+                    transits.closeAll();
+                    throw e;
+                }
+                loop.everySweep(() -> sweep(loop));
+                made.add(loop);
+            }
+        } catch (RuntimeException e) {
+            made.forEach(EventLoop::closeUnstarted);
+            throw e;
         }
-        return new RelayEngine(sockets, parking, grace, log, config.event_loops(), config.pipes_per_loop(), config.idle_pipes_per_loop());
+        made.get(0).everySweep(() -> throughput.sample(listeners.bytesFromClient(), listeners.bytesFromServer()));
+        this.loops = new EventLoops(made);
+        made.forEach(EventLoop::start);
+        int adopted = adoptParked();
+        log.info("relay engine started: " + settings.describe()
+                + (adopted > 0 ? "; carried on " + adopted + " connections from the previous version" : ""));
     }
 
     /** How long parked connections and sockets wait for the next version, and removed listeners drain. */
@@ -82,21 +86,36 @@ public final class RelayEngine {
     private int adoptParked() {
         parking.claimLastId().ifPresent(relays::continueIdsAfter);
         parking.listenersWithParkedCounters().forEach(this::listenerRuntime);
-        List<CompletableFuture<Void>> adopted = new ArrayList<>();
+        List<CompletableFuture<Boolean>> adopted = new ArrayList<>();
         int next = 0;
         for (HandleParking.Parked parked : parking.claimRelays()) {
             EventLoop loop = loops.all().get(next++ % loops.size());
-            ListenerRuntime listener = listenerRuntime(RelayParking.listenerOf(parked));
-            adopted.add(loop.submit(() -> {
-                Relay relay = parking.adopt(parked, listener, loop, relays);
-                relays.carryOver(relay);
-                relay.start();
-                relay.resumeAfterUpdate();
-                return null;
-            }));
+            adopted.add(loop.submit(() -> adopt(parked, loop)));
         }
-        adopted.forEach(EventLoops::await);
-        return adopted.size();
+        int count = 0;
+        for (CompletableFuture<Boolean> each : adopted) {
+            count += EventLoops.await(each) ? 1 : 0;
+        }
+        return count;
+    }
+
+    /** Carries on one parked connection; one that cannot be (a fault, state this version does not read) is closed alone. */
+    private boolean adopt(HandleParking.Parked parked, EventLoop loop) {
+        Relay relay;
+        try {
+            relay = parking.adopt(parked, listenerRuntime(RelayParking.listenerOf(parked)), loop, relays);
+            relay.start();
+        } catch (RuntimeException e) {
+            parked.handles().forEach(handle -> {
+                loop.unregister(handle);
+                handle.close();
+            });
+            log.warn("connection " + parked.key() + " could not be carried over, closed: " + e);
+            return false;
+        }
+        relays.carryOver(relay);
+        relay.resumeAfterUpdate();
+        return true;
     }
 
     private void sweep(EventLoop loop) {
@@ -232,7 +251,7 @@ public final class RelayEngine {
     /** Closes every connection and stops the loops. */
     public void stop() {
         loops.onEach(loop -> {
-            loop.forEachRelay(relay -> relay.drop(DropMode.GRACEFUL));
+            loop.forEachRelay(Relay::shutDown);
             return null;
         });
         loops.stop();

@@ -1,8 +1,12 @@
 package dev.tproxy.proxy.internal.engine;
 
+import dev.tproxy.proxy.internal.config.ConfigurationError;
 import dev.tproxy.proxy.internal.config.EngineConfig;
+import dev.tproxy.proxy.internal.config.EngineSettings;
 import dev.tproxy.socket.api.HandleParking;
 import dev.tproxy.socket.api.TransparentSocketService;
+import java.util.Map;
+import java.util.Optional;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -12,7 +16,11 @@ import org.osgi.service.log.Logger;
 import org.osgi.service.log.LoggerFactory;
 import org.osgi.service.metatype.annotations.Designate;
 
-/** Runs the {@link RelayEngine} as a DS component, configured by PID {@value EngineConfig#PID} (optional). */
+/**
+ * Runs the {@link RelayEngine} as a DS component, configured by PID {@value EngineConfig#PID} (optional). A new
+ * configuration restarts it in place (connections are parked and carried over); a configuration with a bad value is
+ * refused by the field's name and the engine runs on with the settings it had.
+ */
 @Component(name = EngineConfig.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL, service = RelayEngineComponent.class)
 @Designate(ocd = EngineConfig.class)
 public final class RelayEngineComponent {
@@ -23,7 +31,28 @@ public final class RelayEngineComponent {
     public RelayEngineComponent(@Reference TransparentSocketService sockets, @Reference HandleParking parking,
             @Reference(service = LoggerFactory.class) Logger logger, EngineConfig config) {
         this.log = new AsyncEventLog(new OsgiEventLog(logger));
-        this.engine = RelayEngine.from(sockets, parking, log, config);
+        EngineSettings settings = settingsInForce(config, parking, log);
+        try {
+            this.engine = new RelayEngine(sockets, parking, settings, log);
+        } catch (RuntimeException e) {
+            log.error("relay engine could not start", e);
+            log.close();
+            throw e;
+        }
+        RelayParking.keepEngineSettings(parking, settings.describe());
+    }
+
+    /** The configured settings if they are valid; else those in force before (or the defaults), with a warning. */
+    static EngineSettings settingsInForce(EngineConfig config, HandleParking parking, EventLog log) {
+        Optional<Map<String, String>> previous = RelayParking.claimEngineSettings(parking);
+        try {
+            return EngineSettings.from(config);
+        } catch (ConfigurationError e) {
+            EngineSettings kept = previous.map(EngineSettings::from).orElseGet(() -> EngineSettings.from(Map.of()));
+            log.warn("relay engine: rejected configuration: " + e.getMessage() + "; keeping "
+                    + (previous.isPresent() ? "the previous configuration " : "the default configuration ") + kept.describe());
+            return kept;
+        }
     }
 
     public RelayEngine engine() {

@@ -1,5 +1,6 @@
 package dev.tproxy.proxy.internal.engine;
 
+import dev.tproxy.proxy.api.CloseReason;
 import dev.tproxy.proxy.api.ConnectionState;
 import dev.tproxy.proxy.api.RefusalReason;
 import dev.tproxy.proxy.api.TrafficCounters;
@@ -32,6 +33,9 @@ public final class RelayParking {
     private static final String COUNTERS = "dev.tproxy.proxy/counters/";
     private static final String LISTENER_SOCKETS = "dev.tproxy.proxy/listener/";
     private static final String ENGINE = "dev.tproxy.proxy/engine";
+    /** The engine settings last in force (as described): what a rejected configuration leaves running. */
+    private static final String ENGINE_SETTINGS = "dev.tproxy.proxy/engine-settings";
+    private static final Duration KEEP_SETTINGS = Duration.ofDays(365);
     private static final String LAST_ID = "lastId";
 
     // A relay's facts; its handles are [client, upstream, pipes...].
@@ -69,6 +73,7 @@ public final class RelayParking {
     private static final String BYTES_FROM_SERVER = "bytesFromServer";
     private static final String REFUSED = "refused.";
     private static final String FAILED = "failed.";
+    private static final String CLOSED_BY = "closedBy.";
 
     private final HandleParking parking;
     private final Duration grace;
@@ -102,13 +107,15 @@ public final class RelayParking {
         state.put(CONNECT_DEADLINE, facts.connectDeadline());
         List<NativeHandle> handles = new ArrayList<>(List.of(parts.client(), parts.upstream()));
         if (parts.fromClient() != null) {
-            parkDirection(FROM_CLIENT, parts.fromClient(), state, handles);
-            parkDirection(FROM_SERVER, parts.fromServer(), state, handles);
+            TransitPool pool = relay.loop().transits;
+            parkDirection(FROM_CLIENT, parts.fromClient(), state, handles, pool);
+            parkDirection(FROM_SERVER, parts.fromServer(), state, handles, pool);
         }
         parking.park(RELAY + facts.id(), state, handles, grace);
     }
 
-    private static void parkDirection(String prefix, Direction direction, Map<String, Object> state, List<NativeHandle> handles) {
+    private static void parkDirection(String prefix, Direction direction, Map<String, Object> state, List<NativeHandle> handles,
+            TransitPool pool) {
         Direction.Facts facts = direction.facts();
         state.put(prefix + SOURCE_ENDED, facts.sourceEnded());
         state.put(prefix + FINISHED, facts.finished());
@@ -118,12 +125,16 @@ public final class RelayParking {
         state.put(prefix + SINK_NO_DELAY, facts.sinkNoDelay());
         state.put(prefix + SINK_WRITTEN, facts.sinkWritten());
         Transit transit = direction.detachTransit();
+        // A copy buffer belongs to this version's memory: its bytes are copied out, and the buffer given back.
         if (transit instanceof PipeTransit pipe) {
             state.put(prefix + PIPE, handles.size());
             state.put(prefix + PENDING, pipe.pending());
             handles.add(pipe.pipe);
-        } else if (transit instanceof CopyTransit copy && copy.pending() > 0) {
-            state.put(prefix + COPY, copy.buffer());
+        } else if (transit instanceof CopyTransit copy) {
+            if (copy.pending() > 0) {
+                state.put(prefix + COPY, copy.pendingCopy());
+            }
+            pool.discard(copy);
         }
     }
 
@@ -178,7 +189,7 @@ public final class RelayParking {
             return pool.reclaimPipe((Pipe) handles.get(index), (Long) state.get(prefix + PENDING));
         }
         if (state.get(prefix + COPY) instanceof ByteBuffer buffer) {
-            return new CopyTransit(buffer);
+            return pool.reclaimCopy(buffer);
         }
         return null;
     }
@@ -193,6 +204,7 @@ public final class RelayParking {
         state.put(BYTES_FROM_SERVER, counters.bytesFromServer());
         counters.refused().forEach((reason, count) -> state.put(REFUSED + reason.name(), count));
         counters.upstreamFailures().forEach((failure, count) -> state.put(FAILED + failure.name(), count));
+        counters.closedBy().forEach((reason, count) -> state.put(CLOSED_BY + reason.name(), count));
         parking.park(COUNTERS + listener.pid(), state, List.of(), grace);
     }
 
@@ -208,8 +220,12 @@ public final class RelayParking {
             for (UpstreamFailure failure : UpstreamFailure.values()) {
                 failed.put(failure, count(state, FAILED + failure.name()));
             }
+            Map<CloseReason, Long> closedBy = new EnumMap<>(CloseReason.class);
+            for (CloseReason reason : CloseReason.values()) {
+                closedBy.put(reason, count(state, CLOSED_BY + reason.name()));
+            }
             listener.counters().add(new TrafficCounters(count(state, ACCEPTED), 0, count(state, CLOSED), refused, failed,
-                    count(state, BYTES_FROM_CLIENT), count(state, BYTES_FROM_SERVER)));
+                    count(state, BYTES_FROM_CLIENT), count(state, BYTES_FROM_SERVER), closedBy));
         });
     }
 
@@ -230,6 +246,21 @@ public final class RelayParking {
     OptionalLong claimLastId() {
         Optional<HandleParking.Parked> parked = parking.claim(ENGINE);
         return parked.map(p -> OptionalLong.of((Long) p.state().get(LAST_ID))).orElse(OptionalLong.empty());
+    }
+
+    /** Keeps the engine settings in force for the next activation (a rejected configuration falls back to them). */
+    static void keepEngineSettings(HandleParking parking, Map<String, String> settings) {
+        parking.park(ENGINE_SETTINGS, Map.copyOf(settings), List.of(), KEEP_SETTINGS);
+    }
+
+    /** The engine settings in force before, as described, if kept. */
+    @SuppressWarnings("unchecked")
+    static Optional<Map<String, String>> claimEngineSettings(HandleParking parking) {
+        return parking.claim(ENGINE_SETTINGS).map(parked -> {
+            Map<String, String> fields = new HashMap<>();
+            parked.state().forEach((key, value) -> fields.put(key, String.valueOf(value)));
+            return fields;
+        });
     }
 
     /** Parks a listener's open sockets, still queueing SYNs, for the next version of that listener. */

@@ -1,6 +1,7 @@
 package dev.tproxy.proxy.internal.engine;
 
 import dev.tproxy.proxy.api.Addresses;
+import dev.tproxy.proxy.api.CloseReason;
 import dev.tproxy.proxy.api.RefusalReason;
 import dev.tproxy.proxy.internal.config.ConnectionLogging;
 import dev.tproxy.proxy.internal.config.ListenerSettings;
@@ -46,18 +47,28 @@ final class Relays implements Relay.Endings {
         } catch (NativeException e) {
             refuseAfterConnectError(listener, accepted, e);
             return;
+        } catch (RuntimeException e) {
+            admission.closed(listener, accepted.client().getAddress(), CloseReason.FAULT, null);
+            log.warn("listener " + listener.name() + ": client " + Addresses.format(accepted.client()) + " to "
+                    + Addresses.format(accepted.originalDestination()) + " reset after an unexpected failure: " + e);
+            accepted.socket().resetAndClose();
+            return;
         }
         Relay relay = new Relay(lastId.incrementAndGet(), listener, loop, accepted.socket(), upstream, accepted.client(),
                 accepted.originalDestination(), this);
         byId.put(relay.id, relay);
-        relay.start();
+        try {
+            relay.start();
+        } catch (RuntimeException e) {
+            relay.onFailure(e);
+        }
     }
 
     private void refuseAfterConnectError(ListenerRuntime listener, Accepted accepted, NativeException e) {
         if (e.errno() == Errno.EMFILE || e.errno() == Errno.ENFILE) {
             admission.withdraw(listener, accepted.client().getAddress(), RefusalReason.NO_FILE_DESCRIPTORS);
         } else {
-            admission.closed(listener, accepted.client().getAddress(), UpstreamFailures.of(e.errno()));
+            admission.closed(listener, accepted.client().getAddress(), CloseReason.UPSTREAM_FAILED, UpstreamFailures.of(e.errno()));
         }
         log.info("listener " + listener.name() + ": client " + Addresses.format(accepted.client()) + " to "
                 + Addresses.format(accepted.originalDestination()) + " reset: " + e.getMessage());
@@ -77,13 +88,18 @@ final class Relays implements Relay.Endings {
     }
 
     @Override
-    public void ended(Relay relay, Relay.Ending ending) {
+    public void ended(Relay relay, Ending ending) {
         byId.remove(relay.id);
-        admission.closed(relay.listener, relay.clientAddress().getAddress(), ending.upstreamFailure());
+        admission.closed(relay.listener, relay.clientAddress().getAddress(), ending.reason(), ending.upstreamFailure());
+        if (ending.cause() != null) {
+            log.error("connection " + relay.id + " reset after an unexpected failure", ending.cause());
+        } else if (ending.reason() == CloseReason.FAULT) {
+            log.warn("connection " + relay.id + " reset after an unexpected failure: " + ending.detail());
+        }
         ListenerSettings settings = relay.listener.settings();
         ConnectionLogging logging = settings == null ? ConnectionLogging.ALL : settings.logConnections();
         if (logging == ConnectionLogging.ALL || (logging == ConnectionLogging.FAILURES && ending.reset())) {
-            log.connectionClosed(relay.closed(ending.reason()));
+            log.connectionClosed(relay.closed(ending.detail()));
         }
     }
 

@@ -3,6 +3,7 @@ package dev.tproxy.proxy.internal.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import dev.tproxy.proxy.api.CloseReason;
 import dev.tproxy.proxy.api.RefusalReason;
 import dev.tproxy.proxy.api.TrafficCounters;
 import dev.tproxy.proxy.api.UpstreamFailure;
@@ -15,7 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class AdmissionTest {
-    private final Admission admission = new Admission(new LocalAddresses());
+    private final Admission admission = new Admission(new DestinationPolicy(new LocalAddresses()));
     private final ListenerRuntime listener = new ListenerRuntime("test");
     private final InetSocketAddress client = new InetSocketAddress("198.18.1.2", 40000);
     private final InetSocketAddress otherClient = new InetSocketAddress("198.18.1.3", 40000);
@@ -43,8 +44,8 @@ class AdmissionTest {
     }
 
     @Test
-    void refusesADestinationThatIsTheProxyItself() {
-        assertEquals(RefusalReason.LOOP, admission.check(settings(Map.of()), client, new InetSocketAddress("127.0.0.1", 9876)));
+    void refusesDestinationsThePolicyForbids() {
+        assertEquals(RefusalReason.DESTINATION, admission.check(settings(Map.of()), client, new InetSocketAddress("127.0.0.1", 9876)));
         assertNull(admission.check(settings(Map.of()), client, new InetSocketAddress("198.18.2.2", 9876)));
     }
 
@@ -57,7 +58,7 @@ class AdmissionTest {
         assertNull(admit(limits, otherClient));
         assertEquals(RefusalReason.CONNECTION_LIMIT, admit(limits, otherClient));
 
-        admission.closed(listener, client.getAddress(), null);
+        admission.closed(listener, client.getAddress(), CloseReason.COMPLETED, null);
         assertNull(admit(limits, otherClient), "a closed connection gives its place back");
         assertEquals(RefusalReason.CLIENT_LIMIT, admit(limits, otherClient), "the per-client place was not left behind");
         assertEquals(3, listener.counters().snapshot().active());
@@ -69,7 +70,7 @@ class AdmissionTest {
         admit(limits, client);
         admit(limits, client);
         admit(limits, client);
-        admission.closed(listener, client.getAddress(), UpstreamFailure.REFUSED);
+        admission.closed(listener, client.getAddress(), CloseReason.UPSTREAM_FAILED, UpstreamFailure.REFUSED);
         admit(limits, otherClient);
         admission.withdraw(listener, otherClient.getAddress(), RefusalReason.NO_FILE_DESCRIPTORS);
         admission.refuse(listener, RefusalReason.NO_FILE_DESCRIPTORS);
@@ -91,8 +92,8 @@ class AdmissionTest {
         admission.carriedOver(listener, client.getAddress());
         assertEquals(2, listener.counters().snapshot().active());
         assertEquals(RefusalReason.CLIENT_LIMIT, admit(limits, client));
-        admission.closed(listener, client.getAddress(), null);
-        admission.closed(listener, client.getAddress(), null);
+        admission.closed(listener, client.getAddress(), CloseReason.COMPLETED, null);
+        admission.closed(listener, client.getAddress(), CloseReason.COMPLETED, null);
         assertNull(admit(limits, client));
     }
 

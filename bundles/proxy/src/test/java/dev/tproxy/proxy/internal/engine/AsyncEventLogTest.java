@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetSocketAddress;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -13,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class AsyncEventLogTest {
     /** Records what reaches the log service; the first line may be held to keep the writer busy. */
     private static final class Recording implements EventLog {
-        final List<String> lines = new CopyOnWriteArrayList<>();
+        final List<String> lines = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
         final CountDownLatch writerBusy = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
         volatile boolean holdFirst;

@@ -11,6 +11,7 @@ import dev.tproxy.socket.api.IoStatus;
 import dev.tproxy.socket.api.NativeException;
 import dev.tproxy.socket.api.Pipe;
 import dev.tproxy.socket.api.StreamSocket;
+import dev.tproxy.socket.internal.JnaTransparentSocketService;
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.Test;
 class DirectionTest {
     private final ScriptedSocket source = new ScriptedSocket();
     private final ScriptedSocket sink = new ScriptedSocket();
-    private final Direction direction = Direction.fromClient(source, sink, new TransitPool(null, 0, 0), 65536);
+    private final Direction direction = Direction.fromClient(source, sink, new TransitPool(new JnaTransparentSocketService(), 16, 0, 0), 65536);
 
     @Test
     void bytesWithThePeersFinTakeOneReadAndTheFinIsPassedOn() {
@@ -129,10 +130,55 @@ class DirectionTest {
 
     @Test
     void aSinkThatHasNoDelayIsLeftAlone() {
-        Direction toClient = Direction.fromServer(source, sink, new TransitPool(null, 0, 0), 65536);
+        Direction toClient = Direction.fromServer(source, sink, new TransitPool(new JnaTransparentSocketService(), 16, 0, 0), 65536);
         relayInTurn(toClient, "one", "two");
 
         assertEquals(List.of("write 3", "write 3"), sink.calls);
+    }
+
+    @Test
+    void bytesASlowSinkDoesNotTakeWaitInTheProxysBuffer() {
+        source.willRead("0123456789");
+        sink.acceptOnly(4);
+        direction.sourceReadable(EpollEvents.IN);
+
+        direction.pump(16, false);
+
+        assertEquals("0123", sink.written());
+        assertEquals(6, direction.buffered(), "without pressure the rest waits in the buffer");
+    }
+
+    @Test
+    void underMemoryPressureBytesASlowSinkDoesNotTakeStayInTheSource() {
+        TransitPool tight = new TransitPool(new JnaTransparentSocketService(), TransitPool.RESERVE + 1, 0, 0);
+        ScriptedSocket stuckSource = new ScriptedSocket();
+        ScriptedSocket stuckSink = new ScriptedSocket();
+        Direction stuck = Direction.fromClient(stuckSource, stuckSink, tight, 65536);
+        stuckSource.willRead("holds the only spare buffer");
+        stuckSink.acceptOnly(0);
+        stuck.sourceReadable(EpollEvents.IN);
+        stuck.pump(16, false);
+        assertTrue(stuck.buffered() > 0, "a stalled direction holds one buffer");
+
+        Direction squeezed = Direction.fromClient(source, sink, tight, 65536);
+        source.willRead("0123456789");
+        source.willEnd();
+        sink.acceptOnly(4);
+        squeezed.sourceReadable(EpollEvents.IN | EpollEvents.RDHUP);
+
+        squeezed.pump(16, false);
+
+        assertEquals("0123", sink.written());
+        assertEquals(0, squeezed.buffered(), "under pressure the proxy holds nothing: the rest stays in the source");
+        assertFalse(sink.shutDown, "the end of stream waits for the bytes before it");
+        assertEquals(0, source.reads, "peeked, never read");
+
+        sink.acceptOnly(Long.MAX_VALUE);
+        squeezed.pump(16, false);   // the sink's writable edge
+
+        assertEquals("0123456789", sink.written());
+        assertTrue(sink.shutDown, "then the FIN");
+        assertTrue(squeezed.finished());
     }
 
     /** Each message comes with a readable edge of its own, after the previous one was relayed. */
@@ -151,6 +197,8 @@ class DirectionTest {
         /** Writes and TCP_NODELAY, in order. */
         final List<String> calls = new ArrayList<>();
         int reads;
+        int peeks;
+        long room = Long.MAX_VALUE;
         boolean shutDown;
 
         void willRead(String text) {
@@ -172,7 +220,17 @@ class DirectionTest {
         @Override
         public long read(ByteBuffer direct) {
             reads++;
-            Object next = script.poll();
+            return next(script.poll(), direct);
+        }
+
+        @Override
+        public long peek(ByteBuffer direct) {
+            peeks++;
+            return next(script.peek(), direct);
+        }
+
+        /** What the script says a read of {@code next} gives (bytes into {@code direct}, a status, or an error). */
+        private static long next(Object next, ByteBuffer direct) {
             if (next == null) {
                 return IoStatus.WOULD_BLOCK;
             }
@@ -188,12 +246,34 @@ class DirectionTest {
         }
 
         @Override
+        public long discard(long count) {
+            byte[] head = (byte[]) script.poll();
+            if (count < head.length) {
+                script.addFirst(java.util.Arrays.copyOfRange(head, (int) count, head.length));
+            }
+            return count;
+        }
+
+        /** From now on writes take at most {@code bytes} more, then say WOULD_BLOCK (a full socket buffer). */
+        void acceptOnly(long bytes) {
+            room = bytes;
+        }
+
+        @Override
         public long write(ByteBuffer direct) {
-            int n = direct.remaining();
+            if (room == 0) {
+                calls.add("write blocked");
+                return IoStatus.WOULD_BLOCK;
+            }
+            int n = (int) Math.min(direct.remaining(), room);
+            room -= n;
+            int limit = direct.limit();
+            direct.limit(direct.position() + n);
             byte[] bytes = new byte[n];
             direct.get(bytes);
             writes.writeBytes(bytes);
             calls.add("write " + n);
+            direct.limit(limit);
             return n;
         }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.tproxy.proxy.api.ListenerState;
 import dev.tproxy.proxy.api.TrafficCounters;
+import dev.tproxy.proxy.internal.config.EngineSettings;
 import dev.tproxy.proxy.internal.config.ListenerConfigs;
 import dev.tproxy.proxy.internal.config.ListenerSettings;
 import dev.tproxy.socket.api.ListenOptions;
@@ -31,6 +32,9 @@ final class EngineFixture implements AutoCloseable {
     final RecordingLog log = new RecordingLog();
     final LoopbackServers servers = new LoopbackServers();
     private final Map<String, Object> settings;
+    /** One loop, a small budget of buffers (16 of 64 KiB), a few pipes. */
+    final Map<String, String> engineSettings = new HashMap<>(Map.of("event.loops", "1", "buffer.memory", "1m",
+            "pipes.per.loop", "64", "idle.pipes.per.loop", "4", "grace.period", "5s"));
     RelayEngine engine;
     ListenerRuntime listener;
     ListeningSocket listening;
@@ -53,7 +57,7 @@ final class EngineFixture implements AutoCloseable {
 
     /** A new engine (a new version of the proxy) that carries on with whatever the previous one parked. */
     void startEngine() {
-        engine = new RelayEngine(sockets, parking, Duration.ofSeconds(5), log, 1, 64, 4);
+        engine = new RelayEngine(sockets, parking, EngineSettings.from(engineSettings), log);
         listener = engine.listenerRuntime("test");
         listener.settings(ListenerSettings.from(ListenerConfigs.of(settings)));
         listener.state(ListenerState.RUNNING, null);
@@ -90,9 +94,18 @@ final class EngineFixture implements AutoCloseable {
 
     /** Connects a client and asserts that the proxy resets it, at once or at its first read. */
     void assertClientReset() {
+        assertClientReset(null);
+    }
+
+    /** The same for a client that seems to have dialled {@code destination} (null: the default one). */
+    void assertClientReset(InetSocketAddress destination) {
         Socket socket = new Socket();
         try {
             socket.setSoTimeout(10_000);
+            if (destination != null) {
+                socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+                sockets.clientGoesTo(socket.getLocalPort(), destination);
+            }
             socket.connect(listening.localAddress(), 5000);
             int read = socket.getInputStream().read();
             fail("expected a reset, read " + read);

@@ -34,6 +34,14 @@ final class LoopbackServers implements AutoCloseable {
         socket.close();
     };
 
+    /** Reads until the client's end of stream, then keeps the connection open, silent (its own half never ends). */
+    final Behaviour readThenHold = socket -> {
+        socket.getInputStream().readAllBytes();
+        synchronized (held) {
+            held.add(socket);
+        }
+    };
+
     /** Reads one byte, then resets the connection. */
     static final Behaviour RESET_AFTER_ONE_BYTE = socket -> {
         socket.getInputStream().read();

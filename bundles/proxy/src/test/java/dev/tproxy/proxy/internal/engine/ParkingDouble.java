@@ -37,6 +37,14 @@ final class ParkingDouble implements HandleParking, AutoCloseable {
         return keys;
     }
 
+    /** Changes what is parked under {@code key}, as a version with other ideas about its state would have. */
+    synchronized void tamper(String key, java.util.function.Consumer<Map<String, Object>> change) {
+        Parked entry = parked.get(key);
+        Map<String, Object> state = new java.util.HashMap<>(entry.state());
+        change.accept(state);
+        parked.put(key, new Parked(key, state, entry.handles()));
+    }
+
     synchronized int size() {
         return parked.size();
     }

@@ -1,6 +1,7 @@
 package dev.tproxy.proxy.internal.engine;
 
 import dev.tproxy.socket.api.Accepted;
+import dev.tproxy.socket.api.BufferMemory;
 import dev.tproxy.socket.api.ConnectOptions;
 import dev.tproxy.socket.api.Errno;
 import dev.tproxy.socket.api.Epoll;
@@ -33,6 +34,8 @@ final class RedirectingSockets implements TransparentSocketService {
     private final Queue<Integer> acceptFaults = new ConcurrentLinkedQueue<>();
     private final Queue<Integer> connectFaults = new ConcurrentLinkedQueue<>();
     private volatile boolean pipesFail;
+    private final Queue<RuntimeException> upstreamWriteFaults = new ConcurrentLinkedQueue<>();
+    private volatile int bufferMemoriesLeft = Integer.MAX_VALUE;
     private volatile InetSocketAddress defaultDestination;
     /** Every connect the engine asked for, as it asked. */
     final List<ConnectOptions> connects = new CopyOnWriteArrayList<>();
@@ -64,6 +67,16 @@ final class RedirectingSockets implements TransparentSocketService {
         pipesFail = fail;
     }
 
+    /** The next upstream socket throws {@code fault} at its first write (a bug, or an errno the relay does not expect). */
+    void failNextUpstreamWrite(RuntimeException fault) {
+        upstreamWriteFaults.add(fault);
+    }
+
+    /** Only {@code count} more buffer memories can be mapped; then mmap fails with ENOMEM. */
+    void allowBufferMemories(int count) {
+        bufferMemoriesLeft = count;
+    }
+
     @Override
     public ListeningSocket listen(ListenOptions options) {
         return new Redirected(real.listen(new ListenOptions(options.address(), options.port(), options.backlog(), false,
@@ -78,7 +91,9 @@ final class RedirectingSockets implements TransparentSocketService {
             throw new NativeException("connect", errno, "connect: scripted " + Errno.name(errno));
         }
         InetSocketAddress server = realByDestination.getOrDefault(options.destination(), options.destination());
-        return real.connect(new ConnectOptions(server, null, false, 0, options.ackWithFirstData()));
+        StreamSocket socket = real.connect(new ConnectOptions(server, null, false, 0, options.ackWithFirstData()));
+        RuntimeException fault = upstreamWriteFaults.poll();
+        return fault == null ? socket : new FailingWrites(socket, fault);
     }
 
     @Override
@@ -92,6 +107,14 @@ final class RedirectingSockets implements TransparentSocketService {
             throw new NativeException("pipe2", Errno.EMFILE, "pipe2: scripted EMFILE");
         }
         return real.openPipe(size);
+    }
+
+    @Override
+    public BufferMemory openBufferMemory(int slots, int slotSize) {
+        if (bufferMemoriesLeft-- <= 0) {
+            throw new NativeException("mmap", Errno.ENOMEM, "mmap: scripted ENOMEM");
+        }
+        return real.openBufferMemory(slots, slotSize);
     }
 
     @Override

@@ -101,7 +101,7 @@ class RelayEngineTest extends LoopbackEngineTest {
         try (Socket client = fixture.connect()) {
             client.getOutputStream().write('x');
             // The client reads nothing for a while: the relay stops reading the server once its buffer is stuck.
-            await("the relay to stall on the client", () -> only().pipedFromServer() > 0);
+            await("the relay to stall on the client", () -> fixture.engine.connections().stream().anyMatch(c -> c.pipedFromServer() > 0));
             Thread.sleep(300);
             ConnectionInfo stalled = only();
             assertTrue(stalled.bytesFromServer() < 32 << 20, "the proxy stopped reading the server: " + stalled);
@@ -230,7 +230,7 @@ class RelayEngineTest extends LoopbackEngineTest {
         start(Map.of(), LoopbackServers.COUNT_THEN_ANSWER);
         try (Socket client = fixture.connect()) {
             client.getOutputStream().write('x');
-            await("relaying", () -> !fixture.liveIds().isEmpty() && fixture.engine.connections().get(0).bytesFromClient() == 1);
+            await("relaying", () -> fixture.engine.connections().stream().anyMatch(c -> c.bytesFromClient() == 1));
             client.shutdownOutput();
             assertArrayEquals(ascii("got 1"), client.getInputStream().readAllBytes());
         }
