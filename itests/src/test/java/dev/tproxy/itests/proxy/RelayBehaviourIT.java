@@ -57,6 +57,7 @@ class RelayBehaviourIT {
             serve(address, TestServers.RESET_AT_ONCE, TestServers::resetAtOnce);
             serve(address, TestServers.WHOAMI, TestServers::whoami);
             serve(address, TestServers.ANSWER_PAIRS, TestServers::answerPairs);
+            serve(address, TestServers.URGENT, TestServers::urgent);
         }
         runtime = RuntimeUnderTest.install(lab, CONFIG).start();
         baselineFds = runtime.openFiles();
@@ -126,6 +127,23 @@ class RelayBehaviourIT {
             assertEquals("got 12345\n", new String(header));
             assertEquals(TestServers.seededDigest(3, TestServers.REPLY_BYTES), TestServers.digest(in));
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ipv4", "ipv6"})
+    @Order(2)
+    void urgentDataMidStreamArrivesInOrderBothWays(String family) throws Exception {
+        TestServers.lastUrgentCheck = null;
+        try (Socket client = peers.dial(server(family), TestServers.URGENT)) {
+            client.setOOBInline(true);
+            UrgentStream.send(client);
+            client.shutdownOutput();
+            byte[] received = client.getInputStream().readAllBytes();
+            assertEquals(UrgentStream.LENGTH, received.length, "server to client: bytes");
+            assertTrue(java.util.Arrays.equals(UrgentStream.bytes(), received), "server to client: byte-exact");
+        }
+        RuntimeUnderTest.await("the server's check", Duration.ofSeconds(10), () -> TestServers.lastUrgentCheck != null);
+        assertEquals("exact", TestServers.lastUrgentCheck, "client to server");
     }
 
     @ParameterizedTest
@@ -362,11 +380,22 @@ class RelayBehaviourIT {
     @Test
     @Order(11)
     void aBadValueIsRefusedByNameAndTheListenerKeepsServing() throws Exception {
-        String refused = runtime.reconfigure("default", Map.of("port", 70000));
-        assertTrue(refused.contains("rejected configuration: port: must be 1..65535, was 70000"), refused);
-        assertTrue(refused.contains("keeping the previous configuration"), refused);
-        try (Socket client = peers.dial(Lab.SERVER_V4, TestServers.ECHO)) {
-            echoOnce(client, "still serving");
+        // Five rounds, each correction saved as soon as the bad value is refused: the operator's file is never
+        // overwritten (fileinstall once wrote the rejected configuration back over it) and is applied each time.
+        for (int round = 1; round <= 5; round++) {
+            int idle = 60 + round;
+            String refused = runtime.reconfigure("default", Map.of("port", 70000));
+            assertTrue(refused.contains("rejected configuration: port: must be 1..65535, was 70000"), refused);
+            assertTrue(refused.contains("keeping the previous configuration"), refused);
+            try (Socket client = peers.dial(Lab.SERVER_V4, TestServers.ECHO)) {
+                echoOnce(client, "still serving");
+            }
+            Map<String, Object> corrected = new java.util.HashMap<>(CONFIG);
+            corrected.put("idle.timeout", idle + "s");
+            String applied = runtime.reconfigure("default", corrected);
+            assertTrue(applied.contains("reconfigured"), "round " + round + ": " + applied);
+            Thread.sleep(1500); // more than fileinstall's poll: anything it would write back would be written by now
+            assertEquals(runtime.writtenListener("default"), runtime.listenerFile("default"), "round " + round + ": the operator's file");
         }
         runtime.reconfigure("default", CONFIG);
     }

@@ -17,7 +17,8 @@ final class TestServers {
     static final int RESET_AT_ONCE = 85;
     static final int WHOAMI = 86;
     static final int ANSWER_PAIRS = 87;
-    static final String PORTS = "80-87";
+    static final int URGENT = 88;
+    static final String PORTS = "80-88";
     static final int BULK_BYTES = 64 << 20;
     static final int REPLY_BYTES = 1 << 20;
 
@@ -136,4 +137,18 @@ final class TestServers {
         }
         return HexFormat.of().formatHex(digest.digest());
     }
+
+    /** Reads, with urgent data inline, until the client's FIN; then sends the same stream back, urgent bytes and all. */
+    static void urgent(Socket peer) {
+        try (peer) {
+            peer.setOOBInline(true);
+            byte[] got = peer.getInputStream().readAllBytes();
+            lastUrgentCheck = java.util.Arrays.equals(got, UrgentStream.bytes()) ? "exact" : "differs: " + got.length + " bytes";
+            UrgentStream.send(peer);
+        } catch (Exception e) {
+            lastUrgentCheck = "failed: " + e;
+        }
+    }
+
+    static volatile String lastUrgentCheck;
 }

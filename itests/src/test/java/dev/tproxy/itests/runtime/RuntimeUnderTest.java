@@ -114,6 +114,20 @@ public final class RuntimeUnderTest implements AutoCloseable {
         return text.toString();
     }
 
+    /** What the test last wrote to listener {@code name}'s file. */
+    public String writtenListener(String name) {
+        return written.get(name);
+    }
+
+    /** Listener {@code name}'s file as it is now. */
+    public String listenerFile(String name) {
+        try {
+            return Files.readString(home.resolve("etc/dev.tproxy.listener-" + name + ".config"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public void writeListener(String name, Map<String, Object> overrides) {
         String text = render(name, overrides);
         written.put(name, text);

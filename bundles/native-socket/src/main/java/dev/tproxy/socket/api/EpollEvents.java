@@ -3,6 +3,8 @@ package dev.tproxy.socket.api;
 /** epoll event bits (Linux ABI, the same on x86-64 and aarch64; checked against the C headers in a test). */
 public final class EpollEvents {
     public static final int IN = 0x001;
+    /** Urgent data (TCP's urgent pointer) is queued: read it inline, by copying (splice stops at the mark). */
+    public static final int PRI = 0x002;
     public static final int OUT = 0x004;
     public static final int ERR = 0x008;
     public static final int HUP = 0x010;

@@ -28,8 +28,9 @@ final class JnaListeningSocket extends Descriptor implements ListeningSocket {
             if (family == Linux.AF_INET6) {
                 SocketCalls.setInt(fd, Linux.SOL_IPV6, Linux.IPV6_V6ONLY, options.v6Only() ? 1 : 0, "IPV6_V6ONLY");
             }
-            // Accepted sockets inherit it: one setsockopt per listener instead of one per connection.
+            // Accepted sockets inherit both: one setsockopt per listener instead of one per connection.
             SocketCalls.setInt(fd, Linux.IPPROTO_TCP, Linux.TCP_NODELAY, 1, "TCP_NODELAY");
+            SocketCalls.setInt(fd, Linux.SOL_SOCKET, Linux.SO_OOBINLINE, 1, "SO_OOBINLINE");
             SocketCalls.bind(fd, options.address(), options.port());
             if (LibC.listen(fd, options.backlog()) != 0) {
                 throw Errors.lastError("listen");

@@ -30,6 +30,8 @@ final class JnaStreamSocket extends Descriptor implements StreamSocket {
                 SocketCalls.trySetInt(fd, Linux.SOL_IP, Linux.IP_BIND_ADDRESS_NO_PORT, 1);
                 SocketCalls.bind(fd, options.source(), 0);
             }
+            // Urgent data stays in the stream, so relaying it is relaying bytes (docs/design.md, "Urgent data").
+            SocketCalls.setInt(fd, Linux.SOL_SOCKET, Linux.SO_OOBINLINE, 1, "SO_OOBINLINE");
             if (options.ackWithFirstData()) {
                 SocketCalls.setInt(fd, Linux.IPPROTO_TCP, Linux.TCP_QUICKACK, 0, "TCP_QUICKACK");
             }
@@ -55,7 +57,12 @@ final class JnaStreamSocket extends Descriptor implements StreamSocket {
 
     @Override
     public long spliceTo(Pipe pipe, long maxBytes) {
-        return SocketCalls.splice(fd(), ((JnaPipe) pipe).writeFd(), maxBytes, "splice(socket to pipe)");
+        long moved = SocketCalls.splice(fd(), ((JnaPipe) pipe).writeFd(), maxBytes, "splice(socket to pipe)");
+        if (moved == 0 && receiveQueued() > 0) {
+            // splice stops at an urgent mark and, once the peer's FIN is in too, says 0: the stream has not ended.
+            return IoStatus.WOULD_BLOCK;
+        }
+        return moved;
     }
 
     @Override

@@ -23,10 +23,7 @@ public final class JnaTransparentSocketService implements TransparentSocketServi
 
     @Activate
     public JnaTransparentSocketService() {
-        String os = System.getProperty("os.name", "unknown");
-        if (!os.toLowerCase(java.util.Locale.ROOT).startsWith("linux")) {
-            throw new IllegalStateException("dev.tproxy.native-socket needs Linux (TPROXY, epoll, splice); this is " + os);
-        }
+        PlatformCheck.requireSupported();
         LibC.load();
     }
 

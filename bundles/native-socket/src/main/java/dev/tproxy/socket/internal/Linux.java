@@ -19,6 +19,7 @@ final class Linux {
     static final int IPPROTO_TCP = 6;
     static final int SO_REUSEADDR = 2;
     static final int SO_ERROR = 4;
+    static final int SO_OOBINLINE = 10;
     static final int SO_LINGER = 13;
     static final int SO_REUSEPORT = 15;
     static final int SO_MARK = 36;

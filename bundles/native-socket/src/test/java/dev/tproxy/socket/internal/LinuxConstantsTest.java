@@ -37,6 +37,7 @@ class LinuxConstantsTest {
             Map.entry("SIZEOF_EPOLL_EVENT", "sizeof(struct epoll_event)"),
             Map.entry("OFFSETOF_EPOLL_EVENT_DATA", "offsetof(struct epoll_event, data)"),
             Map.entry("IN", "EPOLLIN"),
+            Map.entry("PRI", "EPOLLPRI"),
             Map.entry("OUT", "EPOLLOUT"),
             Map.entry("ERR", "EPOLLERR"),
             Map.entry("HUP", "EPOLLHUP"),

@@ -34,6 +34,11 @@ final class Direction {
     private boolean sourceFinReceived;
     /** The source reported an error (a reset): read until the error, which the relay passes on as a reset. */
     private boolean sourceFailed;
+    /**
+     * The source has urgent data queued (EPOLLPRI): copy, since splice stops at the urgent mark, and read until it
+     * would block, since a read also stops short at the mark (docs/design.md, "Urgent data").
+     */
+    private boolean sourceUrgent;
     private boolean sourceEnded;
     private boolean finished;
     private long bytes;
@@ -94,7 +99,7 @@ final class Direction {
                 returnTransit();
                 return false;
             }
-            if (transit != null && splicing() && !transit.isPipe()) {
+            if (transit != null && transit.isPipe() != wantsPipe()) {
                 returnTransit();
             }
             if (transit == null) {
@@ -102,6 +107,7 @@ final class Direction {
             }
             long moved = fill();
             if (moved == IoStatus.WOULD_BLOCK) {
+                sourceUrgent = false;
                 returnTransit();
                 return false;
             }
@@ -121,6 +127,7 @@ final class Direction {
         sourceClosing |= (events & (EpollEvents.ERR | EpollEvents.HUP | EpollEvents.RDHUP)) != 0;
         sourceFinReceived |= (events & EpollEvents.RDHUP) != 0;
         sourceFailed |= (events & EpollEvents.ERR) != 0;
+        sourceUrgent |= (events & EpollEvents.PRI) != 0;
     }
 
     /** Nothing to read until the source's next readable edge (the relay knows none came yet). */
@@ -129,10 +136,11 @@ final class Direction {
     }
 
     private Transit takeTransit() {
-        if (copyOnly) {
-            return pool.takeCopy();
-        }
-        return splicing() ? pool.takePipe(pipeSize) : pool.takeCopy();
+        return wantsPipe() ? pool.takePipe(pipeSize) : pool.takeCopy();
+    }
+
+    private boolean wantsPipe() {
+        return splicing() && !copyOnly && !sourceUrgent;
     }
 
     /** Past the first bytes: asked only with the transit empty, so {@code bytes} counts everything read. */
@@ -142,7 +150,7 @@ final class Direction {
 
     /** A copying read that returned less than it asked for emptied the receive queue (docs/design.md). */
     private void afterRead(long moved) {
-        if (transit instanceof CopyTransit copy && moved < copy.capacity()) {
+        if (transit instanceof CopyTransit copy && moved < copy.capacity() && !sourceUrgent) {
             if (!sourceClosing) {
                 sourceDrained = true;
             } else if (sourceFinReceived && !sourceFailed) {
@@ -250,6 +258,8 @@ final class Direction {
         finished = facts.finished();
         bytes = facts.bytes();
         copyOnly = facts.copyOnly();
+        // Urgent data may have come in while parked, its edge consumed by the old version: read past any mark.
+        sourceUrgent = true;
         transit = parked;
         return this;
     }

@@ -21,7 +21,8 @@ import java.time.Instant;
 final class Relay implements EventLoop.Handler {
     static final int CLIENT = 0;
     static final int UPSTREAM = 1;
-    private static final int SOCKET_EVENTS = EpollEvents.IN | EpollEvents.OUT | EpollEvents.RDHUP | EpollEvents.EDGE_TRIGGERED;
+    private static final int SOCKET_EVENTS = EpollEvents.IN | EpollEvents.PRI | EpollEvents.OUT | EpollEvents.RDHUP
+            | EpollEvents.EDGE_TRIGGERED;
     private static final int BUDGET = 16;
     private static final int DEFAULT_PIPE_SIZE = 262144;
 
@@ -119,7 +120,7 @@ final class Relay implements EventLoop.Handler {
             return;
         }
         boolean broken = (events & (EpollEvents.ERR | EpollEvents.HUP | EpollEvents.RDHUP)) != 0;
-        boolean readable = broken || (events & EpollEvents.IN) != 0;
+        boolean readable = broken || (events & (EpollEvents.IN | EpollEvents.PRI)) != 0;
         boolean writable = broken || (events & EpollEvents.OUT) != 0;
         if (readable) {
             (side == CLIENT ? fromClient : fromServer).sourceReadable(events);
@@ -164,7 +165,7 @@ final class Relay implements EventLoop.Handler {
     }
 
     private static void readableSoFar(Direction direction, int events) {
-        if ((events & (EpollEvents.IN | EpollEvents.RDHUP)) == 0) {
+        if ((events & (EpollEvents.IN | EpollEvents.PRI | EpollEvents.RDHUP)) == 0) {
             direction.awaitSourceEdge();
         } else {
             direction.sourceReadable(events);

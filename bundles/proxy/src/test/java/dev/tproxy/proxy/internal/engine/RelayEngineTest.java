@@ -110,6 +110,50 @@ class RelayEngineTest extends LoopbackEngineTest {
         }
     }
 
+    /** Telnet's and FTP's urgent byte, early (copied) and late (spliced), each way: the stream stays byte-exact. */
+    @Test
+    void urgentDataMidStreamArrivesInOrderBothWays() throws Exception {
+        java.util.concurrent.CompletableFuture<byte[]> serverGot = new java.util.concurrent.CompletableFuture<>();
+        start(Map.of(), socket -> {
+            socket.setOOBInline(true);
+            byte[] got = socket.getInputStream().readAllBytes();
+            serverGot.complete(got);
+            sendWithUrgentBytes(socket);
+            socket.close();
+        });
+        try (Socket client = fixture.connect()) {
+            client.setOOBInline(true);
+            sendWithUrgentBytes(client);
+            client.shutdownOutput();
+            byte[] expected = withUrgentBytes();
+            assertArrayEquals(expected, serverGot.get(10, java.util.concurrent.TimeUnit.SECONDS), "client to server");
+            assertArrayEquals(expected, client.getInputStream().readAllBytes(), "server to client");
+        }
+        fixture.awaitNoConnections();
+        assertEquals(withUrgentBytes().length, fixture.counters().bytesFromClient());
+    }
+
+    private static final int LATE_URGENT_AT = 200_000;
+
+    private static void sendWithUrgentBytes(Socket socket) throws IOException {
+        byte[] all = withUrgentBytes();
+        OutputStream out = socket.getOutputStream();
+        out.write(all, 0, 3);
+        socket.sendUrgentData(all[3]);
+        out.write(all, 4, LATE_URGENT_AT - 4);
+        socket.sendUrgentData(all[LATE_URGENT_AT]);
+        out.write(all, LATE_URGENT_AT + 1, all.length - LATE_URGENT_AT - 1);
+        out.flush();
+    }
+
+    private static byte[] withUrgentBytes() {
+        byte[] all = new byte[LATE_URGENT_AT + 1000];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = LoopbackServers.pattern(i);
+        }
+        return all;
+    }
+
     private ConnectionInfo only() {
         var all = fixture.engine.connections();
         assertEquals(1, all.size(), all::toString);
