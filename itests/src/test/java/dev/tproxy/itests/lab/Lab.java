@@ -62,12 +62,15 @@ public final class Lab implements AutoCloseable {
      * Diverts TCP flows from the client to {@code dports} (e.g. "80" or "80,443") into a transparent listener on
      * {@code listenerPort} in the router, using the project's own host integration (native/tproxy-host).
      */
-    public void intercept(int listenerPort, String dports) {
-        exec(router(), hostScript(), "up", "--port", String.valueOf(listenerPort), "--dports", dports, "--in-iface", "cli0");
+    public void intercept(int listenerPort, String dports, String... options) {
+        List<String> command = new ArrayList<>(List.of(hostScript(), "up", "--port", String.valueOf(listenerPort),
+                "--dports", dports, "--in-iface", "cli0"));
+        command.addAll(List.of(options));
+        exec(router(), command.toArray(String[]::new));
         intercepting = true;
     }
 
-    private static String hostScript() {
+    public static String hostScript() {
         return projectRoot().resolve("native/tproxy-host").toString();
     }
 

@@ -37,6 +37,13 @@ final class FirewallChecks {
                 results.add(diverted(settings, listener, families, rules, via));
             }
         }
+        List<Integer> diverted = listeners.stream().filter(l -> l.active() && l.port() > 0)
+                .flatMap(l -> wanted(l, families).stream()).distinct().sorted()
+                .filter(f -> listeners.stream().anyMatch(l -> rules.diverts(f, l.port()))).toList();
+        if (!diverted.isEmpty()) {
+            int port = listeners.stream().filter(l -> l.active() && l.port() > 0).findFirst().orElseThrow().port();
+            results.add(failMode(settings, port, diverted, rules));
+        }
         List<ListenerFacts> spoofing = listeners.stream().filter(l -> l.active() && l.clientSource() && l.port() > 0).toList();
         if (!spoofing.isEmpty()) {
             results.add(replies(settings, spoofing, families, rules, via));
@@ -93,6 +100,20 @@ final class FirewallChecks {
         }
         return CheckResult.fail(check, "no " + String.join(" or ", missing) + " `socket transparent` rule marks replies "
                 + "to the proxy's upstream sockets: upstream connects with the client's address time out", fix);
+    }
+
+    /** What a diverted SYN meets while no listener takes it: the proxy stopped, starting, or its port wrong. */
+    private static CheckResult failMode(DoctorSettings settings, int port, List<Integer> diverted, TproxyRules rules) {
+        String check = "fail mode";
+        List<String> open = diverted.stream().filter(f -> rules.refusalWithoutListener(f) == null).map(f -> "IPv" + f).toList();
+        if (!open.isEmpty()) {
+            return CheckResult.warn(check, "open for " + String.join(" and ", open) + ": while no transparent listener "
+                    + "takes a diverted SYN (the proxy stopped or starting), the flow passes to its destination unproxied",
+                    "native/tproxy-host up --port " + port + " --fail closed" + settings.hostScriptOptions());
+        }
+        String how = diverted.stream().map(f -> "IPv" + f + " " + rules.refusalWithoutListener(f))
+                .collect(Collectors.joining(", "));
+        return CheckResult.ok(check, "closed: while no transparent listener takes a diverted SYN, it is refused (" + how + ")");
     }
 
     private static List<Integer> wanted(ListenerFacts listener, Set<Integer> families) {

@@ -33,6 +33,9 @@ final class TproxyRules {
     private final Map<Integer, Map<Integer, Set<Long>>> marks = new HashMap<>();
     private final Set<Integer> replyMarking = new HashSet<>();
     private final Set<Integer> synsToSockets = new HashSet<>();
+    private final Map<Integer, String> failsClosed = new HashMap<>();
+    private static final Pattern NFT_REJECT = Pattern.compile("\\breject with tcp reset\\b");
+    private static final Pattern NFT_NFPROTO = Pattern.compile("\\bmeta nfproto (ipv4|ipv6)\\b");
 
     private TproxyRules() {}
 
@@ -72,11 +75,21 @@ final class TproxyRules {
         return synsToSockets.contains(family);
     }
 
+    /**
+     * How a diverted SYN that no transparent listener takes is refused, by family: "reset" (an nft reject rule
+     * after the tproxy rule) or "dropped" (iptables' TPROXY target drops it); absent: it passes unproxied.
+     */
+    String refusalWithoutListener(int family) {
+        return failsClosed.get(family);
+    }
+
     private void nft(String ruleset) {
         List<Integer> tableFamilies = List.of(4, 6);
+        Set<Integer> divertedInTable = new HashSet<>();
         for (String line : ruleset.split("\n")) {
             Matcher table = NFT_TABLE.matcher(line);
             if (table.find()) {
+                divertedInTable.clear();
                 tableFamilies = switch (table.group(1)) {
                     case "ip" -> List.of(4);
                     case "ip6" -> List.of(6);
@@ -94,6 +107,11 @@ final class TproxyRules {
                 for (int family : families) {
                     add(family, Integer.parseInt(tproxy.group(2)), value);
                 }
+                divertedInTable.addAll(families);
+            } else if (NFT_REJECT.matcher(line).find()) {
+                Matcher nfproto = NFT_NFPROTO.matcher(line);
+                List<Integer> families = nfproto.find() ? List.of(nfproto.group(1).equals("ipv4") ? 4 : 6) : tableFamilies;
+                families.stream().filter(divertedInTable::contains).forEach(f -> failsClosed.put(f, "reset"));
             } else if (NFT_SOCKET.matcher(line).find()) {
                 socketRule(line, tableFamilies);
             }
@@ -106,6 +124,7 @@ final class TproxyRules {
             if (tproxy.find()) {
                 Matcher mark = IPT_MARK.matcher(line);
                 add(family, Integer.parseInt(tproxy.group(1)), mark.find() ? number(mark.group(1)) : NO_MARK);
+                failsClosed.putIfAbsent(family, "dropped");
             } else if (IPT_SOCKET.matcher(line).find()) {
                 socketRule(line, List.of(family));
             }

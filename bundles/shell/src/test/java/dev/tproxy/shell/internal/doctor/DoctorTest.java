@@ -52,7 +52,7 @@ class DoctorTest {
                 .map(Object::toString).collect(Collectors.joining("\n")));
         List<String> checks = report.results().stream().map(CheckResult::check).toList();
         assertEquals(List.of("listener default", "IPv4 forwarding", "IPv6 forwarding", "src_valid_mark", "rp_filter",
-                "early demux", "TPROXY to :9876", "socket rule", "IPv4 fwmark rule", "IPv4 local route",
+                "early demux", "TPROXY to :9876", "fail mode", "socket rule", "IPv4 fwmark rule", "IPv4 local route",
                 "IPv6 fwmark rule", "IPv6 local route", "capabilities", "open files"), checks);
         report.results().forEach(r -> assertNull(r.fix(), r.check()));
     }
@@ -132,6 +132,19 @@ class DoctorTest {
         DoctorReport report = examine();
         assertEquals(Status.OK, result(report, "TPROXY to :9876").status(), result(report, "TPROXY to :9876").detail());
         assertEquals(Status.OK, result(report, "socket rule").status());
+    }
+
+    @Test
+    void failingClosedIsSaidAndFailingOpenIsAWarning() {
+        CheckResult closed = result(examine(), "fail mode");
+        assertEquals(Status.OK, closed.status(), closed.detail());
+        assertTrue(closed.detail().contains("refused (IPv4 reset, IPv6 reset)"), closed.detail());
+        host.command("nft list ruleset", ExecResult.success(FakeHostProbe.NFT_RULESET.lines()
+                .filter(line -> !line.contains("reject")).collect(Collectors.joining("\n"))));
+        CheckResult open = result(examine(), "fail mode");
+        assertEquals(Status.WARN, open.status());
+        assertTrue(open.detail().startsWith("open for IPv4 and IPv6: "), open.detail());
+        assertEquals("native/tproxy-host up --port 9876 --fail closed", open.fix());
     }
 
     @Test

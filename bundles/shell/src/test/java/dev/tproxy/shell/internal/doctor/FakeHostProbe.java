@@ -18,7 +18,9 @@ final class FakeHostProbe implements HostProbe {
             		tcp flags != syn / syn,ack socket transparent 1 meta mark set 0x00000001 accept comment "packets of the proxy's connections, replies to its spoofed upstream sockets"
             		fib daddr type local accept comment "traffic for the router itself is never diverted"
             		meta nfproto ipv4 iifname "cli0" tcp dport { 80, 443 } tproxy ip to :9876 meta mark set 0x00000001 accept
+            		meta nfproto ipv4 iifname "cli0" tcp dport { 80, 443 } reject with tcp reset comment "fail closed: no transparent listener took it"
             		meta nfproto ipv6 iifname "cli0" tcp dport { 80, 443 } tproxy ip6 to :9876 meta mark set 0x00000001 accept
+            		meta nfproto ipv6 iifname "cli0" tcp dport { 80, 443 } reject with tcp reset comment "fail closed: no transparent listener took it"
             	}
             }
             """;
