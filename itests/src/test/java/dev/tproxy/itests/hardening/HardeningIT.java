@@ -326,8 +326,9 @@ class HardeningIT {
             echoOnce(bypassing);
         }
         assertEquals(accepted, runtime.stat("total", "accepted"), "without rules traffic bypasses the proxy");
-        String doctor = runtime.console("tproxy:doctor");
-        assertTrue(doctor.lines().anyMatch(line -> line.contains("FAIL") && line.contains("TPROXY to :9876")), doctor);
+        Shell.Result doctor = runtime.tryConsole("tproxy:doctor");
+        assertEquals(1, doctor.exitCode(), "a FAIL makes bin/client exit 1: " + doctor.output());
+        assertTrue(doctor.output().lines().anyMatch(line -> line.contains("FAIL") && line.contains("TPROXY to :9876")), doctor.output());
         lab.intercept(9876, "80-84");
         try (Socket client = peers.dial(Lab.SERVER_V4, ECHO)) {
             client.setSoTimeout(5000);

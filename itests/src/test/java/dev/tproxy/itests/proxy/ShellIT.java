@@ -94,6 +94,9 @@ class ShellIT {
             assertEquals(-1, client.getInputStream().read(), "the client sees FIN");
             RuntimeUnderTest.await("connection " + id + " gone", Duration.ofSeconds(5),
                     () -> !runtime.console("tproxy:connections").contains("\n " + id + " "));
+            Shell.Result again = runtime.tryConsole("tproxy:drop " + id);
+            assertEquals(1, again.exitCode(), "an id that does not exist any more: " + again.output());
+            assertTrue(again.output().contains("dropped nothing: no live connection with id " + id), again.output());
         }
     }
 
@@ -140,13 +143,16 @@ class ShellIT {
 
     @Test
     void doctorReportsARuleThatWasRemoved() {
-        String healthy = runtime.console("tproxy:doctor");
-        assertTrue(healthy.lines().anyMatch(line -> line.contains("OK") && line.contains("TPROXY to :9876")), healthy);
+        Shell.Result healthy = runtime.tryConsole("tproxy:doctor");
+        assertEquals(0, healthy.exitCode(), "no FAIL (a WARN stays 0): " + healthy.output());
+        assertTrue(healthy.output().lines().anyMatch(line -> line.contains("OK") && line.contains("TPROXY to :9876")), healthy.output());
+        assertTrue(healthy.output().lines().anyMatch(line -> line.contains("OK") && line.contains("fail mode")), healthy.output());
         lab.exec(lab.router(), "nft", "delete", "table", "inet", "tproxy_host");
         try {
-            String broken = runtime.console("tproxy:doctor");
-            assertTrue(broken.lines().anyMatch(line -> line.contains("FAIL") && line.contains("TPROXY to :9876")), broken);
-            assertTrue(broken.contains("fix:"), broken);
+            Shell.Result broken = runtime.tryConsole("tproxy:doctor");
+            assertEquals(1, broken.exitCode(), "a FAIL makes bin/client exit 1");
+            assertTrue(broken.output().lines().anyMatch(line -> line.contains("FAIL") && line.contains("TPROXY to :9876")), broken.output());
+            assertTrue(broken.output().contains("fix:"), broken.output());
         } finally {
             lab.intercept(9876, "80");
         }

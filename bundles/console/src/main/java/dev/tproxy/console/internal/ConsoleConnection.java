@@ -25,6 +25,11 @@ import org.osgi.service.log.Logger;
 final class ConsoleConnection {
     static final int OK = 0;
     static final int FAILED = 1;
+    /**
+     * Set by a command that printed its result yet did not succeed (tproxy:doctor with a FAIL, tproxy:drop of an
+     * id that does not exist): its value is the status. The shell bundle's ExitStatus names the same variable.
+     */
+    static final String STATUS_VARIABLE = ".tproxy.status";
 
     private final CommandProcessor processor;
     private final Logger log;
@@ -73,12 +78,13 @@ final class ConsoleConnection {
             return OK;
         }
         try {
+            session.put(STATUS_VARIABLE, OK);
             Object result = session.execute(line);
             session.put("_", result);
             if (result != null && !Boolean.FALSE.equals(session.get(".Gogo.format"))) {
                 out.println(session.format(result, Converter.INSPECT));
             }
-            return OK;
+            return session.get(STATUS_VARIABLE) instanceof Integer status ? status : OK;
         } catch (Exception | LinkageError | StackOverflowError e) {
             session.put("exception", e);
             err.println(oneLine(e));

@@ -24,6 +24,11 @@ class ConsoleConnectionTest {
             }
             case "boom" -> throw new IllegalStateException("it broke\n  because\r\nof reasons");
             case "npe" -> throw new NullPointerException();
+            case "report-with-a-fail" -> {
+                out.println("FAIL  something");
+                Fakes.VARIABLES.get().put(ConsoleConnection.STATUS_VARIABLE, 1);
+                return null;
+            }
             default -> throw new IllegalArgumentException("Command not found: " + line);
         }
     }), Fakes.logger());
@@ -42,6 +47,12 @@ class ConsoleConnectionTest {
     void failureIsOneErrorLineAndStatusOne() throws IOException {
         assertEquals(List.of(Frame.err("it broke because of reasons\n"), Frame.status(1)), converse("boom"));
         assertEquals(List.of(Frame.err("NullPointerException\n"), Frame.status(1)), converse("npe"));
+    }
+
+    @Test
+    void aCommandThatPrintsYetFailsSetsTheStatusForThatLineOnly() throws IOException {
+        assertEquals(List.of(Frame.out("FAIL  something\n"), Frame.status(1), Frame.out("START LEVEL 1\n"), Frame.status(0)),
+                converse("report-with-a-fail", "lb"));
     }
 
     @Test

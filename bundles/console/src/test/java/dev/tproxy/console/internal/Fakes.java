@@ -17,6 +17,9 @@ final class Fakes {
         Object run(String line, PrintStream out) throws Exception;
     }
 
+    /** The session's variables, for a fake command that sets one (as tproxy:doctor sets its exit status). */
+    static final ThreadLocal<Map<String, Object>> VARIABLES = new ThreadLocal<>();
+
     private Fakes() {}
 
     static Logger logger() {
@@ -40,7 +43,10 @@ final class Fakes {
         Map<String, Object> variables = new HashMap<>();
         return (CommandSession) Proxy.newProxyInstance(Fakes.class.getClassLoader(), new Class<?>[] {CommandSession.class},
             (proxy, method, args) -> switch (method.getName()) {
-                case "execute" -> command.run(args[0].toString(), out);
+                case "execute" -> {
+                    VARIABLES.set(variables);
+                    yield command.run(args[0].toString(), out);
+                }
                 case "format" -> "formatted:" + args[0];
                 case "put" -> variables.put((String) args[0], args[1]);
                 case "get" -> variables.get((String) args[0]);

@@ -10,10 +10,12 @@ import dev.tproxy.shell.internal.doctor.DoctorReport;
 import dev.tproxy.shell.internal.doctor.DoctorSettings;
 import dev.tproxy.shell.internal.doctor.HostProbe;
 import dev.tproxy.shell.internal.doctor.LinuxHostProbe;
+import dev.tproxy.shell.internal.doctor.Status;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
 import org.apache.felix.service.command.annotations.GogoCommand;
@@ -81,7 +83,7 @@ public final class TproxyCommands {
 
     @Descriptor("close connections by id or by filter: FIN to both peers, or RST with --reset; "
             + "says what it dropped (no filter at all needs --all)")
-    public String drop(
+    public String drop(CommandSession session,
             @Descriptor(CLIENT) @Parameter(names = {"-c", "--client"}, absentValue = "") String client,
             @Descriptor(DESTINATION) @Parameter(names = {"-d", "--destination"}, absentValue = "") String destination,
             @Descriptor(PORT) @Parameter(names = {"-p", "--port"}, absentValue = "") String port,
@@ -120,6 +122,9 @@ public final class TproxyCommands {
             dropped = connections.drop(filter, mode);
             selection = filter.isEmpty() ? "" : "matches " + filter;
         }
+        if (!notLive.isEmpty()) {
+            ExitStatus.failed(session);   // an id that does not exist (any more): the script should know
+        }
         return json ? JsonFormat.dropped(dropped, mode, notLive) : TextFormat.dropped(dropped, mode, notLive, selection);
     }
 
@@ -143,7 +148,7 @@ public final class TproxyCommands {
 
     @Descriptor("check the host for what the proxy needs (forwarding, TPROXY rules, policy routing, sysctls, "
             + "capabilities, open-files limit); each check OK, WARN or FAIL with a command that fixes it")
-    public String doctor(
+    public String doctor(CommandSession session,
             @Descriptor("the fwmark the TPROXY rules set and the ip rule matches; default 1, as native/tproxy-host --mark")
             @Parameter(names = {"-m", "--mark"}, absentValue = "1") String mark,
             @Descriptor("the routing table with the `local default dev lo` routes; default 100, as native/tproxy-host --table")
@@ -153,6 +158,9 @@ public final class TproxyCommands {
         nothingElse("doctor", unexpected);
         DoctorSettings settings = DoctorSettings.parse(mark, table);
         DoctorReport report = doctor.examine(settings, connections.listeners());
+        if (report.worst() == Status.FAIL) {
+            ExitStatus.failed(session);   // WARN stays 0
+        }
         return json ? JsonFormat.doctor(report, settings) : TextFormat.doctor(report, settings);
     }
 

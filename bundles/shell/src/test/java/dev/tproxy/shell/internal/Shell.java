@@ -25,7 +25,13 @@ final class Shell implements AutoCloseable {
 
     /** The command's result, which the console prints. */
     String run(String line) throws Exception {
+        session.put(ExitStatus.VARIABLE, 0);
         return (String) session.execute(line);
+    }
+
+    /** The status the last command left for the console (0 unless it printed a result yet failed). */
+    int status() {
+        return session.get(ExitStatus.VARIABLE) instanceof Integer status ? status : 0;
     }
 
     @Override

@@ -161,6 +161,7 @@ class TproxyCommandsTest {
         assertEquals("dropped 1 connection (reset: RST to both peers)", lines[0]);
         assertTrue(lines[2].startsWith(" 7  default"), output);
         assertEquals("dropped nothing: no live connection matches port=22", shell.run("tproxy:drop --port 22"));
+        assertEquals(0, shell.status(), "a filter that matches nothing is no failure: none is left");
     }
 
     @Test
@@ -171,6 +172,7 @@ class TproxyCommandsTest {
         assertTrue(output.startsWith("dropped 1 connection (graceful"), output);
         assertTrue(output.endsWith("\nnot live (left alone): 99"), output);
         assertEquals("dropped nothing: no live connection with id 98", shell.run("tproxy:drop 98"));
+        assertEquals(1, shell.status(), "an id that does not exist fails the command");
 
         Map<String, Object> json = Json.object(shell.run("tproxy:drop --json --reset 12 98"));
         assertEquals("reset", json.get("mode"));
@@ -249,6 +251,7 @@ class TproxyCommandsTest {
     @Test
     void doctorReturnsItsReportEvenWhenChecksFail() throws Exception {
         String report = shell.run("tproxy:doctor --mark 2");
+        assertEquals(1, shell.status(), "a FAIL fails the command (bin/client exits 1)");
         assertTrue(report.contains("\nFAIL  IPv4 fwmark rule  "), report);
         assertTrue(report.contains("\n      fix: ip -4 rule add fwmark 2 lookup 100\n"), report);
         assertTrue(report.lines().reduce((a, b) -> b).orElseThrow().matches("doctor: \\d+ failed, \\d+ warnings?, \\d+ ok "
