@@ -1,6 +1,7 @@
 package dev.tproxy.itests.proxy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -156,6 +157,17 @@ class ShellIT {
         } finally {
             lab.intercept(9876, "80");
         }
+    }
+
+    @Test
+    void noCommandOpensANetworkConsole() {
+        for (String command : new String[] {"gogo:telnetd start", "telnetd -p 2019 start"}) {
+            Shell.Result refused = runtime.tryConsole(command);
+            assertEquals(1, refused.exitCode(), refused.output());
+            assertTrue(refused.output().contains("telnetd: refused: it would open an unauthenticated console on a TCP port"),
+                    refused.output());
+        }
+        assertFalse(lab.exec(lab.router(), "ss", "-Hltn").contains(":2019 "), "nothing listens on telnetd's port");
     }
 
     @Test

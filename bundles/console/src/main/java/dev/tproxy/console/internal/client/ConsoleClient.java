@@ -27,7 +27,9 @@ import java.util.List;
  *
  * <pre>
  *   java -jar dev.tproxy.console.jar --socket PATH              attach: prompt "tproxy&gt; ", one command per line,
- *                                                                "exit" or end of input detaches
+ *                                                                "exit" or end of input detaches; on a terminal with
+ *                                                                JLine on the class path, with line editing and
+ *                                                                history ($TPROXY_HISTORY, else ~/.tproxy_history)
  *   java -jar dev.tproxy.console.jar --socket PATH command...   run one command (the words joined by spaces)
  *   java -jar dev.tproxy.console.jar --socket PATH --ping       exit 0 once the console answers
  * </pre>
@@ -112,23 +114,74 @@ public final class ConsoleClient {
     }
 
     private int attach(InputStream in, OutputStream sink, InputStream stdin) throws IOException {
-        BufferedReader lines = new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8));
-        while (true) {
-            out.print(PROMPT);
-            out.flush();
-            String line = lines.readLine();
-            if (line == null) {
-                out.println();
-                return OK;
+        Prompt prompt = prompt(stdin);
+        try {
+            while (true) {
+                String line = prompt.next(PROMPT);
+                if (line == null) {
+                    out.println();
+                    return OK;
+                }
+                String command = line.strip();
+                if (command.equals("exit")) {
+                    return OK;
+                }
+                if (!command.isEmpty()) {
+                    call(in, sink, command);
+                }
             }
-            String command = line.strip();
-            if (command.equals("exit")) {
-                return OK;
-            }
-            if (!command.isEmpty()) {
-                call(in, sink, command);
-            }
+        } finally {
+            prompt.close();
         }
+    }
+
+    /** Where attached command lines come from: a line editor on a terminal, plain lines from anything else. */
+    private interface Prompt {
+        String next(String prompt) throws IOException;
+
+        default void close() throws IOException {}
+    }
+
+    private Prompt prompt(InputStream stdin) throws IOException {
+        if (stdin == System.in && System.console() != null && lineEditorAvailable()) {
+            LineEditor editor = LineEditor.onSystemTerminal(historyFile());
+            return new Prompt() {
+                @Override
+                public String next(String prompt) {
+                    return editor.readLine(prompt);
+                }
+
+                @Override
+                public void close() throws IOException {
+                    editor.close();
+                }
+            };
+        }
+        BufferedReader lines = new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8));
+        return prompt -> {
+            out.print(prompt);
+            out.flush();
+            return lines.readLine();
+        };
+    }
+
+    /** JLine is on the class path (bin/client puts lib/jline.jar there); without it, plain lines. */
+    private static boolean lineEditorAvailable() {
+        try {
+            Class.forName("org.jline.reader.LineReader", false, ConsoleClient.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+
+    /** $TPROXY_HISTORY, else ~/.tproxy_history. */
+    static Path historyFile() {
+        String configured = System.getenv("TPROXY_HISTORY");
+        if (configured != null && !configured.isBlank()) {
+            return Path.of(configured);
+        }
+        return Path.of(System.getProperty("user.home"), ".tproxy_history");
     }
 
     /** Sends one command, copies OUT/ERR to stdout/stderr, returns the STATUS. */
