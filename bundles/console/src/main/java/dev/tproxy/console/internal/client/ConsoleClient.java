@@ -176,7 +176,7 @@ public final class ConsoleClient {
     }
 
     /** $TPROXY_HISTORY, else ~/.tproxy_history. */
-    static Path historyFile() {
+    public static Path historyFile() {
         String configured = System.getenv("TPROXY_HISTORY");
         if (configured != null && !configured.isBlank()) {
             return Path.of(configured);

@@ -14,11 +14,11 @@ import org.jline.terminal.TerminalBuilder;
  * across sessions in a file, Ctrl-R to search it (JLine). Loaded only when bin/client attaches to a terminal with
  * lib/jline.jar on its class path; scripts and pipes get plain lines.
  */
-final class LineEditor implements AutoCloseable {
+public final class LineEditor implements AutoCloseable {
     private final Terminal terminal;
     private final LineReader reader;
 
-    LineEditor(Terminal terminal, Path history) {
+    public LineEditor(Terminal terminal, Path history) {
         this.terminal = terminal;
         this.reader = LineReaderBuilder.builder()
                 .terminal(terminal)
@@ -32,12 +32,21 @@ final class LineEditor implements AutoCloseable {
     }
 
     /** On this process's terminal. */
-    static LineEditor onSystemTerminal(Path history) throws IOException {
-        return new LineEditor(TerminalBuilder.builder().system(true).build(), history);
+    public static LineEditor onSystemTerminal(Path history) throws IOException {
+        // JLine finds its terminal providers through the context class loader: in OSGi that must be JLine's own,
+        // or it falls back to a dumb terminal without line editing.
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(TerminalBuilder.class.getClassLoader());
+        try {
+            return new LineEditor(TerminalBuilder.builder().system(true).build(), history);
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
     }
 
     /** The next line, or null at end of input (Ctrl-D on an empty line); Ctrl-C abandons the line being typed. */
-    String readLine(String prompt) {
+    public String readLine(String prompt) {
         while (true) {
             try {
                 return reader.readLine(prompt);
