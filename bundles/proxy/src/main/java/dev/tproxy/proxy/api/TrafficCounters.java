@@ -14,15 +14,24 @@ import java.util.Map;
  * @param bytesFromClient bytes relayed client to server
  * @param bytesFromServer bytes relayed server to client
  * @param closedBy the connections that ended, by reason (their sum is {@code closed})
+ * @param durations how long the connections that ended had lasted (their count is {@code closed})
  */
 public record TrafficCounters(long accepted, long active, long closed, Map<RefusalReason, Long> refused,
         Map<UpstreamFailure, Long> upstreamFailures, long bytesFromClient, long bytesFromServer,
-        Map<CloseReason, Long> closedBy) {
+        Map<CloseReason, Long> closedBy, DurationHistogram durations) {
 
     public TrafficCounters {
         refused = Map.copyOf(filled(refused, RefusalReason.class));
         upstreamFailures = Map.copyOf(filled(upstreamFailures, UpstreamFailure.class));
         closedBy = Map.copyOf(filled(closedBy, CloseReason.class));
+        durations = durations == null ? DurationHistogram.empty() : durations;
+    }
+
+    /** Counters without the connections' durations (as API 1.1 had them). */
+    public TrafficCounters(long accepted, long active, long closed, Map<RefusalReason, Long> refused,
+            Map<UpstreamFailure, Long> upstreamFailures, long bytesFromClient, long bytesFromServer,
+            Map<CloseReason, Long> closedBy) {
+        this(accepted, active, closed, refused, upstreamFailures, bytesFromClient, bytesFromServer, closedBy, null);
     }
 
     /** Counters without the reasons connections ended (as API 1.0 had them). */
@@ -56,7 +65,8 @@ public record TrafficCounters(long accepted, long active, long closed, Map<Refus
         EnumMap<CloseReason, Long> endings = new EnumMap<>(closedBy);
         other.closedBy.forEach((k, v) -> endings.merge(k, v, Long::sum));
         return new TrafficCounters(accepted + other.accepted, active + other.active, closed + other.closed, refusals,
-                failures, bytesFromClient + other.bytesFromClient, bytesFromServer + other.bytesFromServer, endings);
+                failures, bytesFromClient + other.bytesFromClient, bytesFromServer + other.bytesFromServer, endings,
+                durations.plus(other.durations));
     }
 
     public static TrafficCounters zero() {

@@ -72,7 +72,7 @@ public final class ConnectionsService implements Connections {
             total = total.plus(counters);
         }
         return new Statistics(Instant.now(), perListener, total, engine.throughput().bitsPerSecondFromClient(),
-                engine.throughput().bitsPerSecondFromServer());
+                engine.throughput().bitsPerSecondFromServer(), engine.hotUpdates(), engine.carriedOver());
     }
 
     @Override

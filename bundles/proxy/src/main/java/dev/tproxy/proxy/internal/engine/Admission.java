@@ -82,11 +82,12 @@ final class Admission {
     }
 
     /** An admitted connection ended; {@code upstreamFailure} says why its upstream connect failed, or is null. */
-    void closed(ListenerRuntime listener, InetAddress client, CloseReason reason, UpstreamFailure upstreamFailure) {
+    void closed(ListenerRuntime listener, InetAddress client, CloseReason reason, UpstreamFailure upstreamFailure,
+            long durationNanos) {
         if (upstreamFailure != null) {
             listener.counters().countUpstreamFailure(upstreamFailure);
         }
-        listener.counters().countClosed(reason);
+        listener.counters().countClosed(reason, durationNanos);
         listener.clients().remove(client);
     }
 

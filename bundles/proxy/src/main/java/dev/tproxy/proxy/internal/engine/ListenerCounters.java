@@ -1,10 +1,13 @@
 package dev.tproxy.proxy.internal.engine;
 
 import dev.tproxy.proxy.api.CloseReason;
+import dev.tproxy.proxy.api.DurationHistogram;
 import dev.tproxy.proxy.api.RefusalReason;
 import dev.tproxy.proxy.api.TrafficCounters;
 import dev.tproxy.proxy.api.UpstreamFailure;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -22,6 +25,8 @@ public final class ListenerCounters {
     private final Map<RefusalReason, LongAdder> refused = new EnumMap<>(RefusalReason.class);
     private final Map<UpstreamFailure, LongAdder> failures = new EnumMap<>(UpstreamFailure.class);
     private final Map<CloseReason, LongAdder> closedBy = new EnumMap<>(CloseReason.class);
+    private final LongAdder[] durationBuckets = new LongAdder[DurationHistogram.UPPER_BOUNDS.size() + 1];
+    private final LongAdder durationNanos = new LongAdder();
 
     public ListenerCounters() {
         for (RefusalReason reason : RefusalReason.values()) {
@@ -32,6 +37,9 @@ public final class ListenerCounters {
         }
         for (CloseReason reason : CloseReason.values()) {
             closedBy.put(reason, new LongAdder());
+        }
+        for (int i = 0; i < durationBuckets.length; i++) {
+            durationBuckets[i] = new LongAdder();
         }
     }
 
@@ -66,11 +74,13 @@ public final class ListenerCounters {
         active.decrementAndGet();
     }
 
-    /** An active connection ended. */
-    void countClosed(CloseReason reason) {
+    /** An active connection ended, after {@code nanos} (0 for one that never started relaying). */
+    void countClosed(CloseReason reason, long nanos) {
         active.decrementAndGet();
         closed.increment();
         closedBy.get(reason).increment();
+        durationBuckets[DurationHistogram.bucketOf(nanos)].increment();
+        durationNanos.add(nanos);
     }
 
     void countUpstreamFailure(UpstreamFailure failure) {
@@ -102,6 +112,10 @@ public final class ListenerCounters {
         earlier.refused().forEach((reason, count) -> refused.get(reason).add(count));
         earlier.upstreamFailures().forEach((failure, count) -> failures.get(failure).add(count));
         earlier.closedBy().forEach((reason, count) -> closedBy.get(reason).add(count));
+        for (int i = 0; i < durationBuckets.length; i++) {
+            durationBuckets[i].add(earlier.durations().bucketCounts().get(i));
+        }
+        durationNanos.add(earlier.durations().sumNanos());
     }
 
     public TrafficCounters snapshot() {
@@ -111,7 +125,11 @@ public final class ListenerCounters {
         failures.forEach((failure, count) -> upstream.put(failure, count.sum()));
         Map<CloseReason, Long> endings = new EnumMap<>(CloseReason.class);
         closedBy.forEach((reason, count) -> endings.put(reason, count.sum()));
+        List<Long> buckets = new ArrayList<>(durationBuckets.length);
+        for (LongAdder bucket : durationBuckets) {
+            buckets.add(bucket.sum());
+        }
         return new TrafficCounters(accepted.sum(), active.get(), closed.sum(), refusals, upstream,
-                bytesFromClient.sum(), bytesFromServer.sum(), endings);
+                bytesFromClient.sum(), bytesFromServer.sum(), endings, new DurationHistogram(buckets, durationNanos.sum()));
     }
 }

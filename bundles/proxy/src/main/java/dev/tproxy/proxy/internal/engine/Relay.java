@@ -334,6 +334,11 @@ final class Relay implements EventLoop.Handler {
                 bytesFromServer(), System.nanoTime() - startNanos, detail);
     }
 
+    /** Nanoseconds since the client was accepted (across hot updates). */
+    long age() {
+        return System.nanoTime() - startNanos;
+    }
+
     long bytesFromClient() {
         return fromClient == null ? 0 : fromClient.bytes();
     }

@@ -31,6 +31,8 @@ public final class RelayEngine {
     private final ConcurrentHashMap<ListeningSocket, List<Acceptor>> acceptors = new ConcurrentHashMap<>();
     private final ThroughputMeter throughput = new ThroughputMeter();
     private final RelayParking parking;
+    private volatile long hotUpdates;
+    private volatile int carriedOver;
 
     /**
      * Starts the loops and takes over what an earlier version parked. If a loop cannot start (out of descriptors
@@ -63,8 +65,19 @@ public final class RelayEngine {
         this.loops = new EventLoops(made);
         made.forEach(EventLoop::start);
         int adopted = adoptParked();
+        carriedOver = adopted;
         log.info("relay engine started: " + settings.describe()
                 + (adopted > 0 ? "; carried on " + adopted + " connections from the previous version" : ""));
+    }
+
+    /** Hot updates of the proxy bundle so far: each one that found what the previous version parked. */
+    public long hotUpdates() {
+        return hotUpdates;
+    }
+
+    /** The connections the last hot update carried over. */
+    public int carriedOver() {
+        return carriedOver;
     }
 
     /** How long parked connections and sockets wait for the next version, and removed listeners drain. */
@@ -84,7 +97,10 @@ public final class RelayEngine {
 
     /** Takes over the connections an earlier version parked, spread over the loops. */
     private int adoptParked() {
-        parking.claimLastId().ifPresent(relays::continueIdsAfter);
+        parking.claimEngine().ifPresent(previous -> {
+            relays.continueIdsAfter(previous.lastId());
+            hotUpdates = previous.hotUpdates() + 1;
+        });
         parking.listenersWithParkedCounters().forEach(this::listenerRuntime);
         List<CompletableFuture<Boolean>> adopted = new ArrayList<>();
         int next = 0;
@@ -243,7 +259,7 @@ public final class RelayEngine {
             return parked[0];
         }).stream().mapToInt(Integer::intValue).sum();
         listeners.all().forEach(parking::parkCounters);
-        parking.parkLastId(relays.lastId());
+        parking.parkEngine(relays.lastId(), hotUpdates);
         loops.stop();
         log.info("relay engine stopped: parked " + count + " connections for " + Durations.format(grace()));
     }

@@ -3,6 +3,7 @@ package dev.tproxy.proxy.internal.engine;
 import dev.tproxy.proxy.api.CloseReason;
 import dev.tproxy.proxy.api.ConnectionState;
 import dev.tproxy.proxy.api.RefusalReason;
+import dev.tproxy.proxy.api.DurationHistogram;
 import dev.tproxy.proxy.api.TrafficCounters;
 import dev.tproxy.proxy.api.UpstreamFailure;
 import dev.tproxy.socket.api.HandleParking;
@@ -20,7 +21,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 
 /**
  * Everything a hot update hands from one version of the proxy to the next through {@link HandleParking}: each
@@ -37,6 +37,7 @@ public final class RelayParking {
     private static final String ENGINE_SETTINGS = "dev.tproxy.proxy/engine-settings";
     private static final Duration KEEP_SETTINGS = Duration.ofDays(365);
     private static final String LAST_ID = "lastId";
+    private static final String HOT_UPDATES = "hotUpdates";
 
     // A relay's facts; its handles are [client, upstream, pipes...].
     private static final String ID = "id";
@@ -68,6 +69,8 @@ public final class RelayParking {
 
     // A listener's cumulative counters (active counts are counted anew from the relays carried over).
     private static final String ACCEPTED = "accepted";
+    private static final String DURATION_BUCKET = "durationBucket.";
+    private static final String DURATION_NANOS = "durationNanos";
     private static final String CLOSED = "closed";
     private static final String BYTES_FROM_CLIENT = "bytesFromClient";
     private static final String BYTES_FROM_SERVER = "bytesFromServer";
@@ -205,6 +208,11 @@ public final class RelayParking {
         counters.refused().forEach((reason, count) -> state.put(REFUSED + reason.name(), count));
         counters.upstreamFailures().forEach((failure, count) -> state.put(FAILED + failure.name(), count));
         counters.closedBy().forEach((reason, count) -> state.put(CLOSED_BY + reason.name(), count));
+        List<Long> buckets = counters.durations().bucketCounts();
+        for (int i = 0; i < buckets.size(); i++) {
+            state.put(DURATION_BUCKET + i, buckets.get(i));
+        }
+        state.put(DURATION_NANOS, counters.durations().sumNanos());
         parking.park(COUNTERS + listener.pid(), state, List.of(), grace);
     }
 
@@ -224,8 +232,13 @@ public final class RelayParking {
             for (CloseReason reason : CloseReason.values()) {
                 closedBy.put(reason, count(state, CLOSED_BY + reason.name()));
             }
+            List<Long> buckets = new ArrayList<>();
+            for (int i = 0; i <= DurationHistogram.UPPER_BOUNDS.size(); i++) {
+                buckets.add(count(state, DURATION_BUCKET + i));
+            }
             listener.counters().add(new TrafficCounters(count(state, ACCEPTED), 0, count(state, CLOSED), refused, failed,
-                    count(state, BYTES_FROM_CLIENT), count(state, BYTES_FROM_SERVER), closedBy));
+                    count(state, BYTES_FROM_CLIENT), count(state, BYTES_FROM_SERVER), closedBy,
+                    new DurationHistogram(buckets, count(state, DURATION_NANOS))));
         });
     }
 
@@ -238,14 +251,15 @@ public final class RelayParking {
         return parking.keys(COUNTERS).stream().map(key -> key.substring(COUNTERS.length())).toList();
     }
 
-    void parkLastId(long lastId) {
-        parking.park(ENGINE, Map.of(LAST_ID, lastId), List.of(), grace);
+    void parkEngine(long lastId, long hotUpdates) {
+        parking.park(ENGINE, Map.of(LAST_ID, lastId, HOT_UPDATES, hotUpdates), List.of(), grace);
     }
 
-    /** The last connection id the previous version gave out, if it parked one. */
-    OptionalLong claimLastId() {
-        Optional<HandleParking.Parked> parked = parking.claim(ENGINE);
-        return parked.map(p -> OptionalLong.of((Long) p.state().get(LAST_ID))).orElse(OptionalLong.empty());
+    /** What the previous version parked of the engine's own: the last connection id it gave out, the updates so far. */
+    record EngineFacts(long lastId, long hotUpdates) {}
+
+    Optional<EngineFacts> claimEngine() {
+        return parking.claim(ENGINE).map(p -> new EngineFacts((Long) p.state().get(LAST_ID), count(p.state(), HOT_UPDATES)));
     }
 
     /** Keeps the engine settings in force for the next activation (a rejected configuration falls back to them). */

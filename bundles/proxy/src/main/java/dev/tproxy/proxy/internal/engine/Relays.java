@@ -48,7 +48,7 @@ final class Relays implements Relay.Endings {
             refuseAfterConnectError(listener, accepted, e);
             return;
         } catch (RuntimeException e) {
-            admission.closed(listener, accepted.client().getAddress(), CloseReason.FAULT, null);
+            admission.closed(listener, accepted.client().getAddress(), CloseReason.FAULT, null, 0);
             log.warn("listener " + listener.name() + ": client " + Addresses.format(accepted.client()) + " to "
                     + Addresses.format(accepted.originalDestination()) + " reset after an unexpected failure: " + e);
             accepted.socket().resetAndClose();
@@ -68,7 +68,7 @@ final class Relays implements Relay.Endings {
         if (e.errno() == Errno.EMFILE || e.errno() == Errno.ENFILE) {
             admission.withdraw(listener, accepted.client().getAddress(), RefusalReason.NO_FILE_DESCRIPTORS);
         } else {
-            admission.closed(listener, accepted.client().getAddress(), CloseReason.UPSTREAM_FAILED, UpstreamFailures.of(e.errno()));
+            admission.closed(listener, accepted.client().getAddress(), CloseReason.UPSTREAM_FAILED, UpstreamFailures.of(e.errno()), 0);
         }
         log.info("listener " + listener.name() + ": client " + Addresses.format(accepted.client()) + " to "
                 + Addresses.format(accepted.originalDestination()) + " reset: " + e.getMessage());
@@ -90,7 +90,8 @@ final class Relays implements Relay.Endings {
     @Override
     public void ended(Relay relay, Ending ending) {
         byId.remove(relay.id);
-        admission.closed(relay.listener, relay.clientAddress().getAddress(), ending.reason(), ending.upstreamFailure());
+        admission.closed(relay.listener, relay.clientAddress().getAddress(), ending.reason(), ending.upstreamFailure(),
+                relay.age());
         if (ending.cause() != null) {
             log.error("connection " + relay.id + " reset after an unexpected failure", ending.cause());
         } else if (ending.reason() == CloseReason.FAULT) {

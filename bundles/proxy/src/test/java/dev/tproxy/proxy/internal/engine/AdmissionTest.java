@@ -58,7 +58,7 @@ class AdmissionTest {
         assertNull(admit(limits, otherClient));
         assertEquals(RefusalReason.CONNECTION_LIMIT, admit(limits, otherClient));
 
-        admission.closed(listener, client.getAddress(), CloseReason.COMPLETED, null);
+        admission.closed(listener, client.getAddress(), CloseReason.COMPLETED, null, 5_000_000);
         assertNull(admit(limits, otherClient), "a closed connection gives its place back");
         assertEquals(RefusalReason.CLIENT_LIMIT, admit(limits, otherClient), "the per-client place was not left behind");
         assertEquals(3, listener.counters().snapshot().active());
@@ -70,7 +70,7 @@ class AdmissionTest {
         admit(limits, client);
         admit(limits, client);
         admit(limits, client);
-        admission.closed(listener, client.getAddress(), CloseReason.UPSTREAM_FAILED, UpstreamFailure.REFUSED);
+        admission.closed(listener, client.getAddress(), CloseReason.UPSTREAM_FAILED, UpstreamFailure.REFUSED, 0);
         admit(limits, otherClient);
         admission.withdraw(listener, otherClient.getAddress(), RefusalReason.NO_FILE_DESCRIPTORS);
         admission.refuse(listener, RefusalReason.NO_FILE_DESCRIPTORS);
@@ -83,6 +83,20 @@ class AdmissionTest {
         assertEquals(1, counts.upstreamFailures().get(UpstreamFailure.REFUSED));
         assertEquals(2, counts.refused().get(RefusalReason.NO_FILE_DESCRIPTORS));
         assertEquals(1, counts.refused().get(RefusalReason.CONNECTION_LIMIT));
+        assertEquals(counts.closed(), counts.durations().count(), "every ending is in the durations histogram");
+    }
+
+    @Test
+    void eachEndingFallsInTheBucketOfHowLongItLasted() {
+        ListenerSettings limits = settings(Map.of());
+        for (long nanos : new long[] {5_000_000L, 50_000_000L, 2_000_000_000L, 7_200_000_000_000L}) {
+            admit(limits, client);
+            admission.closed(listener, client.getAddress(), CloseReason.COMPLETED, null, nanos);
+        }
+        var durations = listener.counters().snapshot().durations();
+        assertEquals(java.util.List.of(1L, 1L, 0L, 1L, 0L, 0L, 0L, 1L), durations.bucketCounts(),
+                "<= 10 ms, <= 100 ms, <= 1 s, <= 10 s, <= 1 min, <= 10 min, <= 1 h, longer");
+        assertEquals(5_000_000L + 50_000_000L + 2_000_000_000L + 7_200_000_000_000L, durations.sumNanos());
     }
 
     @Test
@@ -92,8 +106,8 @@ class AdmissionTest {
         admission.carriedOver(listener, client.getAddress());
         assertEquals(2, listener.counters().snapshot().active());
         assertEquals(RefusalReason.CLIENT_LIMIT, admit(limits, client));
-        admission.closed(listener, client.getAddress(), CloseReason.COMPLETED, null);
-        admission.closed(listener, client.getAddress(), CloseReason.COMPLETED, null);
+        admission.closed(listener, client.getAddress(), CloseReason.COMPLETED, null, 5_000_000);
+        admission.closed(listener, client.getAddress(), CloseReason.COMPLETED, null, 5_000_000);
         assertNull(admit(limits, client));
     }
 

@@ -1,0 +1,127 @@
+package dev.tproxy.metrics.internal;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.tproxy.proxy.api.Connections;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+import org.osgi.service.metatype.annotations.Designate;
+
+/**
+ * {@code GET /metrics} in Prometheus' text format, on the JDK's own HTTP server with one thread of its own: a scrape
+ * reads snapshots of counters and never waits on an event loop. Runs while configuration {@value MetricsConfig#PID}
+ * exists; a changed address or port opens the new endpoint before closing the old one, and a bad value is refused
+ * by its field's name, the endpoint in force kept. The proxy's families are left out while its bundle is being
+ * updated (the Connections service is dynamic), the process's stay.
+ */
+@Component(configurationPid = MetricsConfig.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
+@Designate(ocd = MetricsConfig.class)
+public final class MetricsServer {
+    private final Logger log;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile Connections connections;
+    private HttpServer server;
+    private ExecutorService thread;
+    private MetricsEndpoint endpoint;
+
+    @Activate
+    public MetricsServer(@Reference(service = LoggerFactory.class) Logger log) {
+        this.log = log;
+    }
+
+    @Activate
+    @Modified
+    void configure(MetricsConfig config) {
+        MetricsEndpoint next;
+        try {
+            next = MetricsEndpoint.from(config.address(), config.port());
+        } catch (IllegalArgumentException e) {
+            log.warn("metrics: rejected configuration: {}; {}", e.getMessage(),
+                    endpoint == null ? "no endpoint" : "keeping http://" + endpoint + "/metrics");
+            return;
+        }
+        if (next.equals(endpoint)) {
+            return;
+        }
+        HttpServer opened;
+        ExecutorService executor = Executors.newSingleThreadExecutor(runnable -> {
+            Thread t = new Thread(runnable, "tproxy-metrics");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            opened = HttpServer.create(next.socketAddress(), 16);
+        } catch (IOException e) {
+            executor.shutdown();
+            log.error("metrics: cannot listen on {}: {}{}", next, e.getMessage(),
+                    endpoint == null ? "" : "; keeping http://" + endpoint + "/metrics");
+            return;
+        }
+        opened.createContext("/metrics", this::scrape);
+        opened.setExecutor(executor);
+        opened.start();
+        close();
+        server = opened;
+        thread = executor;
+        endpoint = next;
+        log.info("metrics: serving http://{}/metrics", endpoint);
+    }
+
+    @Deactivate
+    void deactivate() {
+        close();
+        if (endpoint != null) {
+            log.info("metrics: closed http://{}/metrics", endpoint);
+        }
+    }
+
+    private void close() {
+        if (server != null) {
+            server.stop(0);
+            thread.shutdownNow();
+            server = null;
+        }
+    }
+
+    private void scrape(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            if (!exchange.getRequestMethod().equals("GET") && !exchange.getRequestMethod().equals("HEAD")) {
+                exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+                exchange.sendResponseHeaders(405, -1);
+                return;
+            }
+            byte[] body = render(connections).getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", PrometheusText.CONTENT_TYPE);
+            boolean head = exchange.getRequestMethod().equals("HEAD");
+            exchange.sendResponseHeaders(200, head ? -1 : body.length);
+            if (!head) {
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(body);
+                }
+            }
+        }
+    }
+
+    static String render(Connections proxy) {
+        PrometheusText out = new PrometheusText();
+        if (proxy != null) {
+            ProxyMetrics.write(out, proxy.statistics(), proxy.listeners());
+        }
+        ProcessMetrics.write(out);
+        return out.toString();
+    }
+
+}
