@@ -1,0 +1,172 @@
+package dev.tproxy.itests.hostile;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tproxy.itests.lab.Lab;
+import dev.tproxy.itests.lab.Peers;
+import dev.tproxy.itests.runtime.RuntimeUnderTest;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 16, item 1: a LAN host holds thousands of connections whose readers never read while their servers push,
+ * and the proxy neither runs out of memory nor stalls anyone else (docs/design.md, "Memory"). Before the buffer
+ * budget each such connection pinned a 64 KiB direct buffer: 3,000 of them exhausted the JVM's direct memory, every
+ * event loop logged OutOfMemoryError, and other clients' new connections timed out.
+ *
+ * <p>The stalled clients and the pushing server are small C programs (itests/src/test/c), compiled by the test.
+ * The runtime keeps its shipped defaults (max.connections 8192, buffer.memory 32m) and inherits the test's
+ * open-files limit (3,000 connections need 6,000 descriptors, plus pipes).
+ */
+class StalledReadersIT {
+    private static final int STALLED = 3000;
+    private static final int SOURCES = 30;
+    /** Each stalled client's receive buffer: its window closes after a few KiB. */
+    private static final int CLIENT_RCVBUF = 4096;
+    /** The pushing server's send buffer: keeps the lab's own share of kernel memory small. */
+    private static final int SERVER_SNDBUF = 65536;
+    private static final int ECHO = 80;
+    private static final int PUSH = 90;
+    private static final Duration HOLD = Duration.ofSeconds(20);
+    private static final Duration SETTLE = Duration.ofSeconds(10);
+
+    private static Lab lab;
+    private static Peers peers;
+    private static NativeTool pushServer;
+    private static RuntimeUnderTest runtime;
+
+    @BeforeAll
+    static void start() throws Exception {
+        lab = Lab.create();
+        lab.intercept(9876, ECHO + "," + PUSH);
+        lab.exec(lab.client(), "sh", "-c", "for i in $(seq 100 " + (100 + SOURCES - 1) + "); do "
+                + "ip addr add 198.18.1.$i/24 dev eth0 || exit 1; done");
+        peers = new Peers(lab);
+        ServerSocket echo = peers.listen(Lab.SERVER_V4, ECHO);
+        peers.serve(echo, StalledReadersIT::echo);
+        pushServer = NativeTool.start(lab, lab.server(), "push_server", Duration.ofSeconds(10),
+                List.of(Lab.SERVER_V4, String.valueOf(PUSH), String.valueOf(SERVER_SNDBUF)));
+        runtime = RuntimeUnderTest.install(lab, Map.of()).start();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (runtime != null) {
+            runtime.close();
+        }
+        if (pushServer != null) {
+            pushServer.close();
+        }
+        if (peers != null) {
+            peers.close();
+        }
+        if (lab != null) {
+            lab.close();
+        }
+    }
+
+    private static void echo(Socket peer) {
+        try (peer; InputStream in = peer.getInputStream(); OutputStream out = peer.getOutputStream()) {
+            in.transferTo(out);
+        } catch (Exception e) {
+            // The prober reports what did not come back.
+        }
+    }
+
+    private static List<String> sources() {
+        List<String> sources = new ArrayList<>();
+        for (int i = 0; i < SOURCES; i++) {
+            sources.add("198.18.1." + (100 + i));
+        }
+        return sources;
+    }
+
+    @Test
+    void thousandsOfStalledReadersHoldNoMemoryBeyondTheBudgetAndStallNobodyElse() throws Exception {
+        Prober prober = new Prober(lab, Lab.CLIENT_V4, new InetSocketAddress(Lab.SERVER_V4, ECHO));
+        prober.round();
+        Thread.sleep(1000);
+        int baselineFds = runtime.openFiles();
+        long baselineRss = runtime.residentKiB();
+        long logFrom = runtime.logSizeNow();
+        List<String> stallArguments = new ArrayList<>(List.of(Lab.SERVER_V4, String.valueOf(PUSH),
+                String.valueOf(STALLED), String.valueOf(CLIENT_RCVBUF)));
+        stallArguments.addAll(sources());
+
+        String stalledFigures;
+        String stillOpen;
+        long leftAt;
+        long fdsBackMillis;
+        try (ProcessGauge gauge = new ProcessGauge(runtime); Prober probing = prober) {
+            probing.start();
+            try (NativeTool stalled = NativeTool.start(lab, lab.client(), "stall_clients", Duration.ofSeconds(120), stallArguments)) {
+                RuntimeUnderTest.await(STALLED + " stalled connections with unread bytes", Duration.ofSeconds(60),
+                        () -> stalled.ask("check", "open=", Duration.ofSeconds(10)).equals("open=" + STALLED + " queued=" + STALLED));
+                Thread.sleep(HOLD.toMillis());
+                long active = runtime.stat("total", "active");
+                stillOpen = stalled.ask("check", "open=", Duration.ofSeconds(10));
+                assertEquals("open=" + STALLED + " queued=" + STALLED, stillOpen, "every stalled client still connected, bytes waiting");
+                assertTrue(active >= STALLED, "the proxy relays all " + STALLED + " stalled connections, has " + active);
+                stalledFigures = "peak rss=" + gauge.peakRssKiB() / 1024 + " MiB, peak descriptors=" + gauge.peakFds();
+                assertQuietLog(logFrom, "while the readers stalled");
+                leftAt = System.nanoTime();
+            }
+            fdsBackMillis = awaitSettled(baselineFds, leftAt);
+        }
+        int fdsAfter = runtime.openFiles();
+        long rssAfter = runtime.residentKiB();
+
+        assertQuietLog(logFrom, "after the stalled clients left");
+        List<Long> micros = prober.sortedMicros();
+        assertEquals(List.of(), prober.failures(), "every probe connection served and its bytes checked");
+        assertTrue(micros.size() >= 5 * Prober.PER_ROUND, "probes ran throughout: " + micros.size());
+        long medianMs = micros.get(micros.size() / 2) / 1000;
+        long maxMs = micros.get(micros.size() - 1) / 1000;
+        System.out.printf("stalled readers: %d connections from %d addresses; %s (baseline rss=%d MiB, descriptors=%d); "
+                        + "probes=%d median=%d ms max=%d ms; %d s after leaving: descriptors=%d rss=%d MiB (descriptors back after %d ms)%n",
+                STALLED, SOURCES, stalledFigures, baselineRss / 1024, baselineFds, micros.size(), medianMs, maxMs,
+                SETTLE.toSeconds(), fdsAfter, rssAfter / 1024, fdsBackMillis);
+        assertTrue(maxMs < 1000, "every probe served in under 1 s; the slowest took " + maxMs + " ms");
+    }
+
+    /**
+     * Watches the runtime for 10 s after the stalled clients left: its descriptors must be back to the baseline by
+     * then and its RSS steady (moving less than 1 MiB over the last 2 s). Returns when the descriptors got back, in ms.
+     */
+    private static long awaitSettled(int baselineFds, long leftAt) throws InterruptedException {
+        long back = -1;
+        List<Long> rss = new ArrayList<>();
+        List<Integer> fds = new ArrayList<>();
+        while (System.nanoTime() - leftAt < SETTLE.toNanos()) {
+            fds.add(runtime.openFiles());
+            rss.add(runtime.residentKiB());
+            if (back < 0 && fds.get(fds.size() - 1) <= baselineFds) {
+                back = (System.nanoTime() - leftAt) / 1_000_000;
+            }
+            Thread.sleep(250);
+        }
+        String samples = "descriptors " + fds + " (baseline " + baselineFds + "), rss KiB " + rss + " (every 250 ms)";
+        assertTrue(back >= 0 && fds.get(fds.size() - 1) <= baselineFds, "descriptors back to the baseline within 10 s: " + samples);
+        List<Long> last = rss.subList(Math.max(0, rss.size() - 9), rss.size());
+        assertTrue(java.util.Collections.max(last) - java.util.Collections.min(last) < 1024, "rss settled within 10 s: " + samples);
+        return back;
+    }
+
+    private static void assertQuietLog(long from, String when) {
+        String log = runtime.log();
+        List<String> loud = log.substring((int) Math.min(from, log.length())).lines()
+                .filter(line -> line.matches("\\S+ (WARN|ERROR) .*")).toList();
+        assertEquals(List.of(), loud, "no warning or error " + when);
+    }
+}
