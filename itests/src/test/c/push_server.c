@@ -22,6 +22,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* Thousands of sockets: the hard limit, at least WANTED (root may raise it). */
+static void raise_open_files(rlim_t wanted) {
+    struct rlimit files;
+    if (getrlimit(RLIMIT_NOFILE, &files) == 0) {
+        files.rlim_cur = files.rlim_max > wanted ? files.rlim_max : wanted;
+        files.rlim_max = files.rlim_cur;
+        if (setrlimit(RLIMIT_NOFILE, &files) != 0) perror("setrlimit(RLIMIT_NOFILE)");
+    }
+}
+
 static char chunk[65536];
 
 /* Writes until the socket would block; returns 0 when the connection is done for (error or reset). */
@@ -39,11 +49,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
-    struct rlimit files;
-    if (getrlimit(RLIMIT_NOFILE, &files) == 0) {
-        files.rlim_cur = files.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &files);
-    }
+    raise_open_files(16384);
     memset(chunk, 'p', sizeof chunk);
     int sndbuf = atoi(argv[3]), one = 1;
     struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(atoi(argv[2]))};

@@ -31,6 +31,16 @@
 #define IP_BIND_ADDRESS_NO_PORT 24
 #endif
 
+/* Thousands of sockets: the hard limit, at least WANTED (root may raise it). */
+static void raise_open_files(rlim_t wanted) {
+    struct rlimit files;
+    if (getrlimit(RLIMIT_NOFILE, &files) == 0) {
+        files.rlim_cur = files.rlim_max > wanted ? files.rlim_max : wanted;
+        files.rlim_max = files.rlim_cur;
+        if (setrlimit(RLIMIT_NOFILE, &files) != 0) perror("setrlimit(RLIMIT_NOFILE)");
+    }
+}
+
 static double now_s(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -71,11 +81,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
-    struct rlimit files;
-    if (getrlimit(RLIMIT_NOFILE, &files) == 0) {
-        files.rlim_cur = files.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &files);
-    }
+    raise_open_files(16384);
     struct sockaddr_in target = {.sin_family = AF_INET, .sin_port = htons(atoi(argv[2]))};
     if (inet_pton(AF_INET, argv[1], &target.sin_addr) != 1) {
         fprintf(stderr, "stall_clients: bad target %s\n", argv[1]);
