@@ -18,19 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* Thousands of sockets: the hard limit, at least WANTED (root may raise it). */
-static void raise_open_files(rlim_t wanted) {
-    struct rlimit files;
-    if (getrlimit(RLIMIT_NOFILE, &files) == 0) {
-        files.rlim_cur = files.rlim_max > wanted ? files.rlim_max : wanted;
-        files.rlim_max = files.rlim_cur;
-        if (setrlimit(RLIMIT_NOFILE, &files) != 0) perror("setrlimit(RLIMIT_NOFILE)");
-    }
-}
+#include "open_files.h"
 
 static char chunk[65536];
 

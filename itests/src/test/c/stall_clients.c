@@ -22,24 +22,15 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "open_files.h"
+
 #ifndef IP_BIND_ADDRESS_NO_PORT
 #define IP_BIND_ADDRESS_NO_PORT 24
 #endif
-
-/* Thousands of sockets: the hard limit, at least WANTED (root may raise it). */
-static void raise_open_files(rlim_t wanted) {
-    struct rlimit files;
-    if (getrlimit(RLIMIT_NOFILE, &files) == 0) {
-        files.rlim_cur = files.rlim_max > wanted ? files.rlim_max : wanted;
-        files.rlim_max = files.rlim_cur;
-        if (setrlimit(RLIMIT_NOFILE, &files) != 0) perror("setrlimit(RLIMIT_NOFILE)");
-    }
-}
 
 static double now_s(void) {
     struct timespec t;
