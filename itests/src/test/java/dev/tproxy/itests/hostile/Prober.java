@@ -9,7 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -20,14 +20,17 @@ import java.util.concurrent.TimeUnit;
 final class Prober implements AutoCloseable {
     static final int PER_ROUND = 5;
     private static final int BYTES = 4096;
+    private static final long ROUND_NANOS = 5_000_000_000L;
 
     private final Lab lab;
     private final String source;
     private final InetSocketAddress echo;
     private final Random random = new Random(16);
     private final List<Long> micros = new ArrayList<>();
+    private final List<Long> inOrder = new ArrayList<>();
     private final List<String> failures = new ArrayList<>();
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
+    private volatile boolean stopped;
+    private final ExecutorService thread = Executors.newSingleThreadExecutor(runnable -> {
         Thread thread = new Thread(runnable, "prober");
         thread.setDaemon(true);
         return thread;
@@ -39,14 +42,22 @@ final class Prober implements AutoCloseable {
         this.echo = echo;
     }
 
-    /** Runs one round now, on the caller's thread. */
-    void round() {
+    /** Runs one round now (on a thread of the client's namespace) and returns when it is done. */
+    void round() throws Exception {
+        lab.inNamespace(lab.client(), () -> {
+            probeRound();
+            return null;
+        });
+    }
+
+    /** Five probes, on a thread that is in the client's namespace already: nothing but the probe is timed. */
+    private void probeRound() {
         for (int i = 0; i < PER_ROUND; i++) {
             byte[] sent = new byte[BYTES];
             random.nextBytes(sent);
             long start = System.nanoTime();
             try {
-                byte[] back = lab.inNamespace(lab.client(), () -> echo(sent));
+                byte[] back = echo(sent);
                 long took = (System.nanoTime() - start) / 1000;
                 record(Arrays.equals(sent, back) ? null : "different bytes came back", took);
             } catch (Exception e) {
@@ -67,6 +78,7 @@ final class Prober implements AutoCloseable {
     }
 
     private synchronized void record(String failure, long took) {
+        inOrder.add(took / 1000);
         if (failure == null) {
             micros.add(took);
         } else {
@@ -74,15 +86,34 @@ final class Prober implements AutoCloseable {
         }
     }
 
-    /** Starts a round every 5 s, the first at once. */
+    /** Starts a round every 5 s, the first at once, on one thread that stays in the client's namespace. */
     void start() {
-        timer.scheduleAtFixedRate(this::round, 0, 5, TimeUnit.SECONDS);
+        thread.execute(() -> {
+            try {
+                lab.inNamespace(lab.client(), () -> {
+                    for (long next = System.nanoTime(); !stopped; next += ROUND_NANOS) {
+                        probeRound();
+                        while (!stopped && System.nanoTime() < next + ROUND_NANOS) {
+                            Thread.sleep(50);
+                        }
+                    }
+                    return null;
+                });
+            } catch (Exception e) {
+                record("the prober stopped: " + e, 0);
+            }
+        });
     }
 
     synchronized List<Long> sortedMicros() {
         List<Long> sorted = new ArrayList<>(micros);
         sorted.sort(null);
         return sorted;
+    }
+
+    /** Every probe's time in ms, in the order they ran (for a failure's message: when was it slow). */
+    synchronized List<Long> millisInOrder() {
+        return new ArrayList<>(inOrder);
     }
 
     synchronized List<String> failures() {
@@ -92,9 +123,10 @@ final class Prober implements AutoCloseable {
     /** Stops after the round in progress, if any. */
     @Override
     public void close() {
-        timer.shutdown();
+        stopped = true;
+        thread.shutdown();
         try {
-            timer.awaitTermination(30, TimeUnit.SECONDS);
+            thread.awaitTermination(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
