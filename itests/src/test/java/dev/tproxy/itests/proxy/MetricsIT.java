@@ -1,4 +1,4 @@
-package dev.tproxy.itests.metrics;
+package dev.tproxy.itests.proxy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,9 +8,7 @@ import dev.tproxy.itests.lab.Peers;
 import dev.tproxy.itests.lab.Shell;
 import dev.tproxy.itests.runtime.RuntimeUnderTest;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.HttpURLConnection;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
@@ -31,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the text.
  */
 class MetricsIT {
-    private static final int ECHO = 80;
+    private static final int ECHO = TestServers.ECHO;
     private static Lab lab;
     private static Peers peers;
     private static RuntimeUnderTest runtime;
@@ -41,14 +39,7 @@ class MetricsIT {
         lab = Lab.create();
         lab.intercept(9876, String.valueOf(ECHO));
         peers = new Peers(lab);
-        ServerSocket echo = peers.listen(Lab.SERVER_V4, ECHO);
-        peers.serve(echo, socket -> {
-            try (socket; InputStream in = socket.getInputStream(); OutputStream out = socket.getOutputStream()) {
-                in.transferTo(out);
-            } catch (Exception e) {
-                // the client went away
-            }
-        });
+        peers.serve(peers.listen(Lab.SERVER_V4, ECHO), TestServers::echo);
         runtime = RuntimeUnderTest.install(lab, Map.of()).start();
     }
 
