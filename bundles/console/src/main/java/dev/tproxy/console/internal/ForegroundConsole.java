@@ -6,10 +6,12 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
+import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -17,6 +19,7 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.log.Logger;
 import org.osgi.service.log.LoggerFactory;
+import org.osgi.util.tracker.ServiceTracker;
 
 /**
  * The console on the terminal of {@code bin/tproxy} (framework property {@value #PROPERTY}=true), with the line
@@ -28,6 +31,8 @@ import org.osgi.service.log.LoggerFactory;
 public final class ForegroundConsole {
     static final String PROPERTY = "tproxy.console.foreground";
     private static final String PROMPT = "tproxy> ";
+    private static final String COMMAND_SCOPE = "osgi.command.scope";
+    private static final Duration COMMANDS_WAIT = Duration.ofSeconds(30);
 
     private final BundleContext context;
     private final CommandProcessor processor;
@@ -67,6 +72,7 @@ public final class ForegroundConsole {
             session.put(".context", context);
             session.put("SCOPE", "gogo:*");
             runProfile(session, out, err);
+            awaitProxyCommands(out);
             out.println("tproxy: console with line editing and history. 'help' lists commands; 'exit' or Ctrl-D stops the"
                     + " runtime (bin/client attaches without stopping it).");
             loop(editor::readLine, session, out, err);
@@ -77,6 +83,29 @@ public final class ForegroundConsole {
         }
         if (!Thread.currentThread().isInterrupted()) {
             stopRuntime();
+        }
+    }
+
+    /**
+     * The first prompt waits for the {@code tproxy} commands: File Install deploys the shell bundle after the
+     * framework has started, and a command typed before then would be "not found".
+     */
+    private void awaitProxyCommands(PrintStream out) {
+        ServiceTracker<Object, Object> commands;
+        try {
+            commands = new ServiceTracker<>(context, context.createFilter("(" + COMMAND_SCOPE + "=tproxy)"), null);
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        commands.open(true);
+        try {
+            if (commands.waitForService(COMMANDS_WAIT.toMillis()) == null) {
+                out.println("tproxy: the tproxy commands are not deployed (is deploy/dev.tproxy.shell.jar there?)");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            commands.close();
         }
     }
 
