@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.tproxy.itests.lab.Lab;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -21,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The systemd notify protocol with the real runtime ({@code bin/tproxy --service}, what the unit runs) in a lab
  * namespace and a datagram socket of the test's own as {@code $NOTIFY_SOCKET}: STATUS= while starting, READY=1
  * once the listener accepts connections, WATCHDOG=1 pings at the interval {@code $WATCHDOG_USEC} asks for,
- * STOPPING=1 when {@code bin/stop} stops it.
+ * STOPPING=1 when {@code bin/stop} stops it; with {@code $JOURNAL_STREAM} naming its stdout, log lines go there
+ * with sd-daemon priority prefixes.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class SystemdNotifyIT {
@@ -39,8 +41,13 @@ class SystemdNotifyIT {
             String accepts = "exec 3<>/dev/tcp/127.0.0.1/9876";
             assertTrue(lab.tryExec(lab.router(), "bash", "-c", accepts).exitCode() != 0, "nothing listens before the start");
 
-            tproxy.launch(router, Map.of("NOTIFY_SOCKET", systemd.path().toString(), "WATCHDOG_USEC", "2000000"),
-                "bin/tproxy", "--service");
+            // stdout as systemd's journal stream: a file whose dev:inode $JOURNAL_STREAM names
+            Path stdout = tproxy.resolve("log/tproxy.test.out");
+            Files.createDirectories(stdout.getParent());
+            Files.createFile(stdout);
+            String journal = Files.getAttribute(stdout, "unix:dev") + ":" + Files.getAttribute(stdout, "unix:ino");
+            tproxy.launch(router, Map.of("NOTIFY_SOCKET", systemd.path().toString(), "WATCHDOG_USEC", "2000000",
+                "JOURNAL_STREAM", journal), "bin/tproxy", "--service");
             NotifyReceiver.Message ready = await(systemd, m -> m.text().startsWith("READY=1"));
             // READY=1 means bound: a connection made right after it is accepted (the TCP handshake completes)
             assertEquals(0, lab.tryExec(lab.router(), "bash", "-c", accepts).exitCode(), "the listener accepts after READY=1");
@@ -52,6 +59,10 @@ class SystemdNotifyIT {
 
             NotifyReceiver.Message first = await(systemd, m -> m.nanos() > ready.nanos() && m.text().equals("WATCHDOG=1"));
             await(systemd, m -> m.nanos() > first.nanos() && m.text().equals("WATCHDOG=1"));
+
+            List<String> logged = Files.readAllLines(stdout);
+            assertTrue(logged.stream().anyMatch(line -> line.startsWith("<6>") && line.contains("systemd notify socket")),
+                "log lines reach the journal with sd-daemon priorities: " + logged);
 
             Installation.Run stop = tproxy.run(WAIT, "bin/stop");
             assertEquals(0, stop.exitCode(), stop.both());
