@@ -47,6 +47,8 @@ public final class LogFileListener implements LogListener {
     private final File mark;
     private final String framework;
     private final PrintStream console;
+    /** stdout is systemd's journal: lines go there too, with priority prefixes. */
+    private final boolean journal;
     private final List<LogEntry> pending = new ArrayList<>();
     private boolean catchingUp = true;
     private long lastWritten = -1;
@@ -58,17 +60,23 @@ public final class LogFileListener implements LogListener {
     @Activate
     public LogFileListener(@Reference LogReaderService reader, BundleContext context) {
         this(reader, LogFileSettings.from(context::getProperty), context.getDataFile("last-written"),
-            context.getProperty(Constants.FRAMEWORK_UUID), System.out);
+            context.getProperty(Constants.FRAMEWORK_UUID), System.out, JournalStream.isStdout());
     }
 
     LogFileListener(LogReaderService reader, LogFileSettings settings, File mark, String framework, PrintStream console) {
+        this(reader, settings, mark, framework, console, false);
+    }
+
+    LogFileListener(LogReaderService reader, LogFileSettings settings, File mark, String framework, PrintStream console,
+            boolean journal) {
         this.reader = reader;
         this.settings = settings;
         this.file = new RotatingFile(settings.file(), settings.rotateBytes(), settings.rotateKeep());
         this.format = new LogLine(ZoneId.systemDefault());
         this.mark = mark;
         this.framework = framework == null ? "" : framework;
-        this.console = settings.console() ? console : null;
+        this.journal = journal && !settings.console();
+        this.console = settings.console() || this.journal ? console : null;
     }
 
     @Activate
@@ -87,7 +95,7 @@ public final class LogFileListener implements LogListener {
             // a Log Service that restarted numbering (it was updated) has nothing we wrote
             lastWritten = previous <= newestKnown ? previous : -1;
             for (String problem : settings.problems()) {
-                write("logfile: " + problem);
+                write("logfile: " + problem, LogLevel.WARN);
             }
             backlog.addAll(pending);
             pending.clear();
@@ -126,7 +134,7 @@ public final class LogFileListener implements LogListener {
         lastWritten = entry.getSequence();
         LogLevel level = level(entry);
         if (settings.threshold().implies(level)) {
-            write(format.format(entry));
+            write(format.format(entry), level);
             if (catchingUp) {
                 return; // flushed once the history is written
             }
@@ -165,9 +173,9 @@ public final class LogFileListener implements LogListener {
         return entry.getLogLevel();
     }
 
-    private void write(String line) {
+    private void write(String line, LogLevel level) {
         if (console != null) {
-            console.println(line);
+            console.println(journal ? JournalStream.prefixed(level, line) : line);
         }
         try {
             if (failing) {

@@ -46,6 +46,8 @@ final class LibC {
 
     static native long send(int fd, long buffer, long length, int flags);
 
+    static native long sendto(int fd, long buffer, long length, int flags, long address, int addressLength);
+
     static native long read(int fd, long buffer, long length);
 
     static native long write(int fd, long buffer, long length);

@@ -7,9 +7,13 @@ import com.sun.jna.Platform;
  * program from these names with gcc and checks every value against the system headers.
  */
 final class Linux {
+    static final int AF_UNIX = 1;
     static final int AF_INET = 2;
     static final int AF_INET6 = 10;
     static final int SOCK_STREAM = 1;
+    static final int SOCK_DGRAM = 2;
+    /** sizeof(struct sockaddr_un): sa_family_t then char sun_path[108]. */
+    static final int SIZEOF_SOCKADDR_UN = 110;
     static final int SOCK_NONBLOCK = 0x800;
     static final int SOCK_CLOEXEC = 0x80000;
 

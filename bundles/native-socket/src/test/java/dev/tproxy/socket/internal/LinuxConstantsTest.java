@@ -27,6 +27,7 @@ class LinuxConstantsTest {
             Map.entry("SIZEOF_SOCKADDR_IN", "sizeof(struct sockaddr_in)"),
             Map.entry("SIZEOF_SOCKADDR_IN6", "sizeof(struct sockaddr_in6)"),
             Map.entry("SIZEOF_SOCKADDR_STORAGE", "sizeof(struct sockaddr_storage)"),
+            Map.entry("SIZEOF_SOCKADDR_UN", "sizeof(struct sockaddr_un)"),
             Map.entry("OFFSETOF_SIN_PORT", "offsetof(struct sockaddr_in, sin_port)"),
             Map.entry("OFFSETOF_SIN_ADDR", "offsetof(struct sockaddr_in, sin_addr)"),
             Map.entry("OFFSETOF_SIN6_PORT", "offsetof(struct sockaddr_in6, sin6_port)"),
@@ -52,6 +53,7 @@ class LinuxConstantsTest {
             #include <errno.h>
             #include <fcntl.h>
             #include <sys/socket.h>
+            #include <sys/un.h>
             #include <sys/ioctl.h>
             #include <sys/epoll.h>
             #include <sys/eventfd.h>

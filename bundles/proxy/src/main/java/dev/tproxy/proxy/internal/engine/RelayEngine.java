@@ -244,6 +244,24 @@ public final class RelayEngine {
     }
 
     /**
+     * Queues a no-op on every event loop; completes once each has run it. A loop stuck in a task or a relay never
+     * gets to it, so the result never completes: what a watchdog needs to tell a live engine from a hung one.
+     */
+    public CompletableFuture<Void> probeLoops() {
+        List<CompletableFuture<Void>> rounds = new ArrayList<>(loops.size());
+        for (EventLoop loop : loops.all()) {
+            CompletableFuture<Void> round = new CompletableFuture<>();
+            loop.execute(() -> round.complete(null));
+            rounds.add(round);
+        }
+        return CompletableFuture.allOf(rounds.toArray(CompletableFuture[]::new));
+    }
+
+    EventLoops loops() {
+        return loops;
+    }
+
+    /**
      * Stops the loops without closing a connection: every relay, with its sockets and pipes and the bytes in
      * them, and every listener's counters are parked for the next version (docs/design.md, "Hot update"). What
      * is not claimed within the grace period is closed by the parking lot.
