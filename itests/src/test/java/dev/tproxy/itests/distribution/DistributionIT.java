@@ -114,14 +114,16 @@ class DistributionIT {
     @Test
     @Order(1)
     void everyBundleIsActive() {
-        long expected = 1 + countJars("bundle") + countJars("deploy");
+        // the framework, the platform (bundle/), fileinstall (lib/fileinstall.jar, start level 2), the project (deploy/)
+        long expected = 1 + countJars("bundle") + 1 + countJars("deploy");
         List<Row> rows = awaitRows("every bundle Active", r -> r.size() == expected
             && r.stream().allMatch(row -> row.state().equals("Active")));
         assertTrue(rows.stream().anyMatch(row -> row.name().equals("tproxy console")), rows.toString());
         assertTrue(rows.stream().anyMatch(row -> row.name().equals("tproxy logfile")), rows.toString());
         Run lb = run(COMMAND, "bin/client", "lb");
         assertEquals(0, lb.exitCode(), lb.both());
-        assertTrue(lb.out().startsWith("START LEVEL"), lb.out());
+        assertTrue(lb.out().startsWith("START LEVEL 2"), lb.out());
+        assertTrue(rows.stream().anyMatch(row -> row.name().startsWith("Apache Felix File Install")), rows.toString());
     }
 
     @Test
@@ -222,6 +224,26 @@ class DistributionIT {
         assertFalse(Files.exists(home.resolve("data/console.sock"), LinkOption.NOFOLLOW_LINKS), "console socket removed");
         Run client = run(COMMAND, "bin/client", "lb");
         assertEquals(3, client.exitCode(), "client: console unreachable\n" + client.both());
+    }
+
+    @Test
+    @Order(8)
+    void theNextStartMapsTheClassArchiveTheFirstRunRecorded() throws IOException {
+        List<Path> archives;
+        try (Stream<Path> files = Files.list(home.resolve("data/cds"))) {
+            archives = files.filter(file -> file.getFileName().toString().endsWith(".jsa")).collect(Collectors.toList());
+        }
+        assertEquals(1, archives.size(), "the first run recorded one class archive: " + archives);
+        assertTrue(Files.size(archives.get(0)) > 1_000_000, "archive size " + Files.size(archives.get(0)));
+
+        Run start = runIn(lab.router(), START, "bin/start");
+        assertEquals(0, start.exitCode(), "bin/start:\n" + start.both());
+        long pid = pidFromFile().orElseThrow(() -> new AssertionError("no PID file after bin/start"));
+        String maps = Files.readString(Path.of("/proc/" + pid + "/maps"));
+        assertTrue(maps.contains(archives.get(0).toString()), "the JVM maps " + archives.get(0));
+        awaitRows("every bundle Active after the second start",
+            rows -> rows.size() > 1 && rows.stream().allMatch(row -> row.state().equals("Active")));
+        assertEquals(0, run(Duration.ofSeconds(60), "bin/stop").exitCode());
     }
 
     // --- helpers -----------------------------------------------------------------------------------------------
