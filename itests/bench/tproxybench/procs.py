@@ -27,29 +27,25 @@ def run(cmd, check=True, quiet=False, **kwargs):
 
 def stop_pid(pid, popen=None):
     """TERM, then KILL after 5 s. With its Popen, a process already reaped is left alone (its PID may be reused)."""
-    if popen is not None and popen.poll() is not None:
-        return
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
+    def ended():
+        return popen.poll() is not None if popen is not None else not _signal(pid, 0)
+
+    if ended() or not _signal(pid, signal.SIGTERM):
         return
     for _ in range(50):
-        if (popen.poll() is not None) if popen is not None else not _alive(pid):
+        if ended():
             return
         time.sleep(0.1)
-    if popen is not None and popen.poll() is not None:
-        return
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    if popen is not None:
-        popen.wait()
+    if not ended():
+        _signal(pid, signal.SIGKILL)
+        if popen is not None:
+            popen.wait()
 
 
-def _alive(pid):
+def _signal(pid, sig):
+    """False if no such process."""
     try:
-        os.kill(pid, 0)
+        os.kill(pid, sig)
     except ProcessLookupError:
         return False
     return True

@@ -68,8 +68,17 @@ def alloc_check(bench, r, pid):
             tooloutput.allocation_sites(events("jdk.ObjectAllocationSample")),
             tooloutput.hot_stacks(events("jdk.NativeMethodSample,jdk.ExecutionSample")),
             tooloutput.event_count(events("jdk.GarbageCollection")))
-        (bench.res / f"alloc-{win}.threads").write_text("".join(f"{t}\t{b}\n" for t, b in w.threads))
+        _keep(bench.res, win, w)
     return windows
+
+
+def _keep(res, win, w):
+    """The window's raw results, for --keep."""
+    (res / f"alloc-{win}.counters").write_text(f"{w.connections} {w.bytes}\n")
+    (res / f"alloc-{win}.threads").write_text("".join(f"{t}\t{b}\n" for t, b in w.threads))
+    (res / f"alloc-{win}.sites").write_text("".join(f"{n}\t{c}\t{f}\n" for n, c, f in w.sites))
+    (res / f"alloc-{win}.hot").write_text("".join(f"{n:7d} {f}\n" for f, n in w.hot))
+    (res / f"alloc-{win}.gcs").write_text(f"{w.gcs}\n")
 
 
 def _perf_report(data, sort, keep):
