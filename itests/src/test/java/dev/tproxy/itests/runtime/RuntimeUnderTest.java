@@ -87,11 +87,25 @@ public final class RuntimeUnderTest implements AutoCloseable {
             command[wrapper.length] = home.resolve("bin/start").toString();
             lab.exec(lab.router(), command);
             awaitLog(logStart, line -> line.contains("listener default: listening on") || line.contains("listener default: not listening"));
+            // Every bundle in deploy/ started too: a test's baseline (descriptors, memory) must not precede, say,
+            // the metrics bundle's HTTP server, which fileinstall may start after the proxy.
+            for (String jar : deployedJars()) {
+                awaitLog(logStart, line -> line.contains("Started bundle: ") && line.contains("/deploy/" + jar));
+            }
         } catch (RuntimeException e) {
             close();
             throw e;
         }
         return this;
+    }
+
+    private java.util.List<String> deployedJars() {
+        try (java.util.stream.Stream<Path> files = Files.list(home.resolve("deploy"))) {
+            return files.map(file -> file.getFileName().toString()).filter(name -> name.endsWith(".jar"))
+                .collect(java.util.stream.Collectors.toList());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** Rewrites listener {@code name}'s configuration file and waits until the proxy has applied or refused it. */
