@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -30,29 +29,23 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class MetricsIT {
     private static final int ECHO = TestServers.ECHO;
+    private static EchoLab echoLab;
     private static Lab lab;
     private static Peers peers;
     private static RuntimeUnderTest runtime;
 
     @BeforeAll
     static void start() throws Exception {
-        lab = Lab.create();
-        lab.intercept(9876, String.valueOf(ECHO));
-        peers = new Peers(lab);
-        peers.serve(peers.listen(Lab.SERVER_V4, ECHO), TestServers::echo);
-        runtime = RuntimeUnderTest.install(lab, Map.of()).start();
+        echoLab = EchoLab.start();
+        lab = echoLab.lab();
+        peers = echoLab.peers();
+        runtime = echoLab.runtime();
     }
 
     @AfterAll
     static void stop() {
-        if (runtime != null) {
-            runtime.close();
-        }
-        if (peers != null) {
-            peers.close();
-        }
-        if (lab != null) {
-            lab.close();
+        if (echoLab != null) {
+            echoLab.close();
         }
     }
 

@@ -12,42 +12,33 @@ import dev.tproxy.itests.lab.Peers;
 import dev.tproxy.itests.lab.Shell;
 import dev.tproxy.itests.runtime.RuntimeUnderTest;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The operator's console on the real runtime with live connections: list, inspect, drop, count, diagnose. */
 class ShellIT {
+    private static EchoLab echoLab;
     private static Lab lab;
     private static Peers peers;
     private static RuntimeUnderTest runtime;
 
     @BeforeAll
     static void start() throws Exception {
-        lab = Lab.create();
-        lab.intercept(9876, "80");
-        peers = new Peers(lab);
-        ServerSocket echo = peers.listen(Lab.SERVER_V4, TestServers.ECHO);
-        peers.serve(echo, TestServers::echo);
-        runtime = RuntimeUnderTest.install(lab, Map.of()).start();
+        echoLab = EchoLab.start();
+        lab = echoLab.lab();
+        peers = echoLab.peers();
+        runtime = echoLab.runtime();
     }
 
     @AfterAll
     static void stop() {
-        if (runtime != null) {
-            runtime.close();
-        }
-        if (peers != null) {
-            peers.close();
-        }
-        if (lab != null) {
-            lab.close();
+        if (echoLab != null) {
+            echoLab.close();
         }
     }
 

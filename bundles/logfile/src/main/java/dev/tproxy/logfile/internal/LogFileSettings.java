@@ -12,6 +12,7 @@ import org.osgi.service.log.LogLevel;
  * launcher scripts set them): {@value #FILE} (default {@code ${tproxy.home}/log/tproxy.log}), {@value #LEVEL}
  * (threshold, default INFO), {@value #CONSOLE} (also echo to stdout, for foreground mode), {@value #ROTATE_SIZE}
  * (bytes, or with a k/m/g suffix, default 10m) and {@value #ROTATE_KEEP} (rotated files kept, default 3).
+ * The access log has its own file and rotation under {@value #ACCESS} ({@link #accessLog}).
  * A bad value falls back to its default and is reported in {@link #problems()}.
  */
 record LogFileSettings(Path file, LogLevel threshold, boolean console, long rotateBytes, int rotateKeep, List<String> problems) {
@@ -21,6 +22,8 @@ record LogFileSettings(Path file, LogLevel threshold, boolean console, long rota
     static final String ROTATE_SIZE = "tproxy.log.rotate.size";
     static final String ROTATE_KEEP = "tproxy.log.rotate.keep";
     static final String HOME = "tproxy.home";
+    /** The access log's properties: {@code tproxy.access.log.file}, {@code .rotate.size}, {@code .rotate.keep}. */
+    static final String ACCESS = "tproxy.access.log";
     static final long DEFAULT_ROTATE_BYTES = 10L << 20;
     static final int DEFAULT_ROTATE_KEEP = 3;
 
@@ -30,14 +33,7 @@ record LogFileSettings(Path file, LogLevel threshold, boolean console, long rota
 
     static LogFileSettings from(UnaryOperator<String> properties) {
         List<String> problems = new ArrayList<>();
-        String file = value(properties, FILE);
-        Path path;
-        if (file != null) {
-            path = Path.of(file);
-        } else {
-            String home = value(properties, HOME);
-            path = (home == null ? Path.of("") : Path.of(home)).resolve("log").resolve("tproxy.log");
-        }
+        Path path = file(properties, FILE, "tproxy.log");
         LogLevel threshold = LogLevel.INFO;
         String level = value(properties, LEVEL);
         if (level != null) {
@@ -48,17 +44,38 @@ record LogFileSettings(Path file, LogLevel threshold, boolean console, long rota
             }
         }
         boolean console = Boolean.parseBoolean(value(properties, CONSOLE));
+        return rotated(properties, path, threshold, console, ROTATE_SIZE, ROTATE_KEEP, problems);
+    }
+
+    /** The access log's file and rotation; every line is written (no threshold), never to the console. */
+    static LogFileSettings accessLog(UnaryOperator<String> properties) {
+        Path path = file(properties, ACCESS + ".file", "access.log");
+        return rotated(properties, path, LogLevel.TRACE, false, ACCESS + ".rotate.size", ACCESS + ".rotate.keep",
+                new ArrayList<>());
+    }
+
+    private static Path file(UnaryOperator<String> properties, String key, String name) {
+        String file = value(properties, key);
+        if (file != null) {
+            return Path.of(file);
+        }
+        String home = value(properties, HOME);
+        return (home == null ? Path.of("") : Path.of(home)).resolve("log").resolve(name);
+    }
+
+    private static LogFileSettings rotated(UnaryOperator<String> properties, Path path, LogLevel threshold,
+            boolean console, String sizeKey, String keepKey, List<String> problems) {
         long rotateBytes = DEFAULT_ROTATE_BYTES;
-        String size = value(properties, ROTATE_SIZE);
+        String size = value(properties, sizeKey);
         if (size != null) {
             try {
                 rotateBytes = bytes(size);
             } catch (IllegalArgumentException e) {
-                problems.add(ROTATE_SIZE + "=" + size + " is not a positive size like 10485760, 512k or 10m; using 10m");
+                problems.add(sizeKey + "=" + size + " is not a positive size like 10485760, 512k or 10m; using 10m");
             }
         }
         int rotateKeep = DEFAULT_ROTATE_KEEP;
-        String keep = value(properties, ROTATE_KEEP);
+        String keep = value(properties, keepKey);
         if (keep != null) {
             try {
                 rotateKeep = Integer.parseInt(keep);
@@ -67,7 +84,7 @@ record LogFileSettings(Path file, LogLevel threshold, boolean console, long rota
                 }
             } catch (NumberFormatException e) {
                 rotateKeep = DEFAULT_ROTATE_KEEP;
-                problems.add(ROTATE_KEEP + "=" + keep + " is not a count of files; using " + DEFAULT_ROTATE_KEEP);
+                problems.add(keepKey + "=" + keep + " is not a count of files; using " + DEFAULT_ROTATE_KEEP);
             }
         }
         return new LogFileSettings(path.toAbsolutePath(), threshold, console, rotateBytes, rotateKeep, problems);

@@ -65,11 +65,17 @@ public @interface ListenerConfig {
             + "others are reset and counted.")
     String[] allowed_clients() default {"0.0.0.0/0", "::/0"};
 
-    @AttributeDefinition(name = "Connection log", description = "Which ended connections get a log line: all, "
-            + "failures (those that ended in a reset), none. Each line costs the Log Service a stack walk.",
+    @AttributeDefinition(name = "Connection log", description = "Which ended connections get a line in the "
+            + "access log (log/access.log): all, failures (those that ended in a reset), none.",
             options = {@Option(label = "all", value = "all"), @Option(label = "failures", value = "failures"),
                 @Option(label = "none", value = "none")})
     String log_connections() default "all";
+
+    @AttributeDefinition(name = "Access log format", description = "text: one key=value line per connection; "
+            + "json: one JSON object per line (time, id, listener, client, destination, upstream, from_client, "
+            + "from_server, duration_ms, reason).",
+            options = {@Option(label = "text", value = "text"), @Option(label = "json", value = "json")})
+    String log_format() default "text";
 
     @AttributeDefinition(name = "Pipe size", type = AttributeType.INTEGER, min = "4096", max = "1048576",
             description = "Bytes per splice pipe (one per direction while data flows).")

@@ -17,7 +17,7 @@ import java.util.stream.Collectors;
 public record ListenerSettings(String name, int port, List<InetAddress> bindAddresses, int backlog, SourceMode sourceMode,
         int upstreamMark, Duration connectTimeout, Duration idleTimeout, Duration halfClosedTimeout, int maxConnections,
         int maxConnectionsPerClient,
-        List<Cidr> allowedClients, int pipeSize, ConnectionLogging logConnections) {
+        List<Cidr> allowedClients, int pipeSize, ConnectionLogging logConnections, AccessLogFormat logFormat) {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,32}");
     private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
@@ -39,7 +39,8 @@ public record ListenerSettings(String name, int port, List<InetAddress> bindAddr
                 Fields.integer("max.connections.per.client", config.max_connections_per_client(), 0, 1_000_000),
                 networks(config.allowed_clients()),
                 Fields.integer("pipe.size", config.pipe_size(), 4096, 1 << 20),
-                connectionLogging(config.log_connections()));
+                connectionLogging(config.log_connections()),
+                accessLogFormat(config.log_format()));
     }
 
     /** The settings field by field, as operators write them (shown by {@code tproxy:listeners}). */
@@ -59,6 +60,7 @@ public record ListenerSettings(String name, int port, List<InetAddress> bindAddr
         fields.put("allowed.clients", allowedClients.stream().map(Cidr::toString).collect(Collectors.joining(",")));
         fields.put("pipe.size", String.valueOf(pipeSize));
         fields.put("log.connections", logConnections.name().toLowerCase(Locale.ROOT));
+        fields.put("log.format", logFormat.name().toLowerCase(Locale.ROOT));
         return fields;
     }
 
@@ -88,6 +90,14 @@ public record ListenerSettings(String name, int port, List<InetAddress> bindAddr
             case "failures" -> ConnectionLogging.FAILURES;
             case "none" -> ConnectionLogging.NONE;
             default -> throw new ConfigurationError("log.connections", "unknown value '" + value + "' (all, failures or none)");
+        };
+    }
+
+    private static AccessLogFormat accessLogFormat(String value) {
+        return switch (value == null ? "" : value.trim().toLowerCase(Locale.ROOT)) {
+            case "text" -> AccessLogFormat.TEXT;
+            case "json" -> AccessLogFormat.JSON;
+            default -> throw new ConfigurationError("log.format", "unknown format '" + value + "' (text or json)");
         };
     }
 

@@ -6,11 +6,12 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 
 /**
- * What the log says about a connection that ended, taken on its event loop and turned into text later, by the
- * log's own thread: the loops do not format log lines.
+ * What the access log says about a connection that ended, taken on its event loop and turned into text later, by
+ * the log's own thread ({@link AccessLogLines}): the loops do not format log lines.
  */
 record ClosedConnection(long id, String listener, InetSocketAddress client, InetSocketAddress destination,
-        InetSocketAddress upstream, long fromClient, long fromServer, long durationNanos, String reason) {
+        InetSocketAddress upstream, long fromClient, long fromServer, long durationNanos, String reason,
+        long endedMillis) {
 
     /** {@code connection 7 closed: listener=default client=… destination=… upstream=… from-client=… …} */
     String line() {

@@ -1,5 +1,7 @@
 package dev.tproxy.proxy.internal.engine;
 
+import dev.tproxy.proxy.internal.config.AccessLogFormat;
+
 /** Where the engine writes its one-line events; the OSGi Log Service in the runtime, a list in tests. */
 public interface EventLog {
     void info(String message);
@@ -8,8 +10,8 @@ public interface EventLog {
 
     void error(String message, Throwable cause);
 
-    /** The line of a connection that ended; an asynchronous log formats it on its own thread. */
-    default void connectionClosed(ClosedConnection connection) {
+    /** The access-log line of a connection that ended; an asynchronous log formats it on its own thread. */
+    default void connectionClosed(ClosedConnection connection, AccessLogFormat format) {
         info(connection.line());
     }
 }

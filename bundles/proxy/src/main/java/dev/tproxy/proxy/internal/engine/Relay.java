@@ -331,7 +331,7 @@ final class Relay implements EventLoop.Handler {
 
     ClosedConnection closed(String detail) {
         return new ClosedConnection(id, listener.name(), clientAddress, destination, upstreamSource(), bytesFromClient(),
-                bytesFromServer(), System.nanoTime() - startNanos, detail);
+                bytesFromServer(), System.nanoTime() - startNanos, detail, System.currentTimeMillis());
     }
 
     /** Nanoseconds since the client was accepted (across hot updates). */

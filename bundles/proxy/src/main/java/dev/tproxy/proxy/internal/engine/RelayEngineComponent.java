@@ -1,5 +1,6 @@
 package dev.tproxy.proxy.internal.engine;
 
+import dev.tproxy.logfile.api.AccessLog;
 import dev.tproxy.proxy.internal.config.ConfigurationError;
 import dev.tproxy.proxy.internal.config.EngineConfig;
 import dev.tproxy.proxy.internal.config.EngineSettings;
@@ -12,6 +13,9 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.log.Logger;
 import org.osgi.service.log.LoggerFactory;
 import org.osgi.service.metatype.annotations.Designate;
@@ -53,6 +57,17 @@ public final class RelayEngineComponent {
                     + (previous.isPresent() ? "the previous configuration " : "the default configuration ") + kept.describe());
             return kept;
         }
+    }
+
+    /** The access log file, when the logfile bundle runs; until then (and without it) the lines go to the Log Service. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindAccessLog(AccessLog accessLog) {
+        log.accessLog(accessLog);
+    }
+
+    void unbindAccessLog(AccessLog accessLog) {
+        log.accessLogGone(accessLog);
     }
 
     public RelayEngine engine() {

@@ -3,6 +3,7 @@ package dev.tproxy.proxy.internal.engine;
 import dev.tproxy.proxy.api.Addresses;
 import dev.tproxy.proxy.api.CloseReason;
 import dev.tproxy.proxy.api.RefusalReason;
+import dev.tproxy.proxy.internal.config.AccessLogFormat;
 import dev.tproxy.proxy.internal.config.ConnectionLogging;
 import dev.tproxy.proxy.internal.config.ListenerSettings;
 import dev.tproxy.proxy.internal.config.SourceMode;
@@ -100,7 +101,7 @@ final class Relays implements Relay.Endings {
         ListenerSettings settings = relay.listener.settings();
         ConnectionLogging logging = settings == null ? ConnectionLogging.ALL : settings.logConnections();
         if (logging == ConnectionLogging.ALL || (logging == ConnectionLogging.FAILURES && ending.reset())) {
-            log.connectionClosed(relay.closed(ending.detail()));
+            log.connectionClosed(relay.closed(ending.detail()), settings == null ? AccessLogFormat.TEXT : settings.logFormat());
         }
     }
 

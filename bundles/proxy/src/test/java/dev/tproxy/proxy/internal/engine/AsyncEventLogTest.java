@@ -3,6 +3,8 @@ package dev.tproxy.proxy.internal.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tproxy.logfile.api.AccessLog;
+import dev.tproxy.proxy.internal.config.AccessLogFormat;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -53,9 +55,7 @@ class AsyncEventLogTest {
         Recording target = new Recording();
         try (AsyncEventLog log = new AsyncEventLog(target)) {
             log.info("one");
-            log.connectionClosed(new ClosedConnection(7, "default", new InetSocketAddress("198.18.1.2", 40312),
-                    new InetSocketAddress("198.18.2.2", 80), new InetSocketAddress("198.18.1.2", 40313), 1234, 56789,
-                    1_200_000_000L, "completed"));
+            log.connectionClosed(closed(7), AccessLogFormat.TEXT);
             log.warn("two");
             log.error("three", new IllegalStateException("cause"));
         }
@@ -63,6 +63,48 @@ class AsyncEventLogTest {
                 "INFO connection 7 closed: listener=default client=198.18.1.2:40312 destination=198.18.2.2:80"
                         + " upstream=198.18.1.2:40313 from-client=1234 from-server=56789 duration=1s reason=completed",
                 "WARN two", "ERROR three cause"), target.lines);
+    }
+
+    @Test
+    void withAnAccessLogConnectionLinesGoThereFormattedAsTheListenerSaysAndOtherLinesStay() {
+        Recording target = new Recording();
+        List<List<String>> batches = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        AccessLog accessLog = lines -> batches.add(List.copyOf(lines));
+        try (AsyncEventLog log = new AsyncEventLog(target)) {
+            log.accessLog(accessLog);
+            log.info("one");
+            log.connectionClosed(closed(7), AccessLogFormat.TEXT);
+            log.connectionClosed(closed(8), AccessLogFormat.JSON);
+            log.accessLogGone(lines -> { });   // another one going away changes nothing
+            log.connectionClosed(closed(9), AccessLogFormat.TEXT);
+        }
+        assertEquals(List.of("INFO one"), target.lines);
+        List<String> written = batches.stream().flatMap(List::stream).toList();
+        assertEquals(3, written.size(), written::toString);
+        assertTrue(written.get(0).endsWith(" connection 7 closed: listener=default client=198.18.1.2:40312"
+                + " destination=198.18.2.2:80 upstream=198.18.1.2:40313 from-client=1234 from-server=56789 duration=1s"
+                + " reason=completed"), written.get(0));
+        assertTrue(written.get(1).startsWith("{\"time\":\"") && written.get(1).contains(",\"id\":8,"), written.get(1));
+        assertTrue(written.get(2).contains(" connection 9 closed: "), written.get(2));
+    }
+
+    @Test
+    void whenTheAccessLogGoesAwayConnectionLinesGoToTheLogServiceAgain() {
+        Recording target = new Recording();
+        AccessLog accessLog = lines -> { };
+        try (AsyncEventLog log = new AsyncEventLog(target)) {
+            log.accessLog(accessLog);
+            log.accessLogGone(accessLog);
+            log.connectionClosed(closed(7), AccessLogFormat.JSON);
+        }
+        assertEquals(1, target.lines.size());
+        assertTrue(target.lines.get(0).startsWith("INFO connection 7 closed: listener=default"), target.lines::toString);
+    }
+
+    static ClosedConnection closed(long id) {
+        return new ClosedConnection(id, "default", new InetSocketAddress("198.18.1.2", 40312),
+                new InetSocketAddress("198.18.2.2", 80), new InetSocketAddress("198.18.1.2", 40313), 1234, 56789,
+                1_200_000_000L, "completed", 1_764_815_400_123L);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.tproxy.proxy.internal.engine;
 
+import dev.tproxy.proxy.internal.config.AccessLogFormat;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -24,7 +25,7 @@ final class RecordingLog implements EventLog {
     }
 
     @Override
-    public void connectionClosed(ClosedConnection connection) {
+    public void connectionClosed(ClosedConnection connection, AccessLogFormat format) {
         closed.add(connection);
         info(connection.line());
     }
