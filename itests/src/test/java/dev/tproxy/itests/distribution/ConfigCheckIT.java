@@ -36,6 +36,21 @@ class ConfigCheckIT {
     }
 
     @Test
+    void aPassIsRememberedButAnEditAfterItIsCheckedAgain() throws IOException {
+        try (Installation tproxy = Installation.copyTo(temp)) {
+            assertEquals(0, tproxy.run(RUN, "bin/tproxy", "--check").exitCode());
+            assertTrue(Files.isRegularFile(tproxy.resolve("data/config-checked")), "a pass is remembered");
+            Path file = tproxy.resolve(LISTENER);
+            Files.writeString(file, Files.readString(file).replace("port=I\"9876\"", "port=I\"70000\""));
+
+            Installation.Run start = tproxy.run(RUN, "bin/start");
+            assertEquals(78, start.exitCode(), "EX_CONFIG: " + start.both());
+            assertTrue(start.err().contains(LISTENER + ": port: must be 1..65535, was 70000"), start.err());
+            assertFalse(tproxy.pidFromFile().isPresent(), "no runtime was launched");
+        }
+    }
+
+    @Test
     void aBadPortStopsTheStartNamingFileAndField() throws IOException {
         try (Installation tproxy = Installation.copyTo(temp)) {
             Path file = tproxy.resolve(LISTENER);

@@ -17,7 +17,7 @@ import org.osgi.service.log.LoggerFactory;
  * {@code tproxy.access.log.*}, {@link LogFileSettings#accessLog}). A file that cannot be written is said once in
  * the runtime's log, and once more when it can be written again.
  */
-@Component(service = AccessLog.class, configurationPolicy = ConfigurationPolicy.IGNORE)
+@Component(service = AccessLog.class, configurationPolicy = ConfigurationPolicy.IGNORE, immediate = true)
 public final class AccessLogFile implements AccessLog {
     private final RotatingFile file;
     private final Logger logger;
@@ -32,6 +32,11 @@ public final class AccessLogFile implements AccessLog {
         this.file = new RotatingFile(settings.file(), settings.rotateBytes(), settings.rotateKeep());
         this.logger = logger;
         settings.problems().forEach(problem -> logger.warn("access log: " + problem));
+        try {
+            file.ensureOpen();   // at start, so the descriptor is there before the first connection, not with it
+        } catch (IOException e) {
+            cannotWrite(e);
+        }
     }
 
     @Override
@@ -46,10 +51,14 @@ public final class AccessLogFile implements AccessLog {
                 logger.info("access log: " + file.path() + " is written again");
             }
         } catch (IOException e) {
-            if (!failing) {
-                failing = true;
-                logger.error("access log: cannot write " + file.path() + ": " + e + "; its lines are lost until it can");
-            }
+            cannotWrite(e);
+        }
+    }
+
+    private void cannotWrite(IOException e) {
+        if (!failing) {
+            failing = true;
+            logger.error("access log: cannot write " + file.path() + ": " + e + "; its lines are lost until it can");
         }
     }
 

@@ -38,11 +38,16 @@ final class RotatingFile implements AutoCloseable {
         return file;
     }
 
-    void append(String line) throws IOException {
-        byte[] bytes = (line + "\n").getBytes(StandardCharsets.UTF_8);
+    /** Opens the file now rather than with the first line (appending opens it too). */
+    void ensureOpen() throws IOException {
         if (out == null) {
             open();
         }
+    }
+
+    void append(String line) throws IOException {
+        byte[] bytes = (line + "\n").getBytes(StandardCharsets.UTF_8);
+        ensureOpen();
         if (size > 0 && size + bytes.length > maxBytes) {
             rotate();
         }

@@ -34,6 +34,7 @@ class AccessLogFileTest {
     @Test
     void eachBatchIsInTheFileWhenAppendReturns() throws IOException {
         AccessLogFile accessLog = accessLog(Map.of());
+        assertTrue(Files.isRegularFile(home.resolve("log/access.log")), "opened at start, before the first line");
         accessLog.append(List.of("one", "two"));
         assertEquals(List.of("one", "two"), Files.readAllLines(home.resolve("log/access.log")));
         accessLog.append(List.of("three"));
@@ -64,7 +65,7 @@ class AccessLogFileTest {
     @Test
     void aFileThatCannotBeWrittenIsSaidOnceAndAgainWhenItCanBe() throws IOException {
         Files.createDirectories(home.resolve("log/access.log"));   // a directory where the file should be
-        AccessLogFile accessLog = accessLog(Map.of());
+        AccessLogFile accessLog = accessLog(Map.of());   // cannot open it
         accessLog.append(List.of("lost 1"));
         accessLog.append(List.of("lost 2"));
         assertEquals(1, said.size(), said::toString);
