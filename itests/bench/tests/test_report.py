@@ -61,3 +61,13 @@ class TableTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class LogCostLineTest(unittest.TestCase):
+    def test_said_only_when_measured(self):
+        self.assertEqual(report.logcost_lines(records()), [])
+        recs = [Record(1, "tproxy", "logall_rate", 97), Record(1, "tproxy", "lognone_rate", 100),
+                Record(1, "tproxy", "logall_core0_us", 103), Record(1, "tproxy", "lognone_core0_us", 100)]
+        self.assertEqual(report.logcost_lines(recs)[0],
+                         "Access log cost: tproxy with log.connections=all (as shipped) over none, in the same slices: "
+                         "short-connection rate 0.97×, core-0 CPU per connection 1.03× (medians of per-slice ratios).")

@@ -1,7 +1,7 @@
 import unittest
 
 from tproxybench.results import Record
-from tproxybench.stats import median, ratio_median, round_order, slice_order
+from tproxybench.stats import logcost_order, median, metric_ratio_median, ratio_median, round_order, slice_order
 
 PEERS = ["kernel", "haproxy", "tproxy"]
 
@@ -60,3 +60,17 @@ class OrderTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class LogCostTest(unittest.TestCase):
+    def test_ratio_of_two_metrics_of_one_peer_slice_by_slice(self):
+        recs = [Record(1, "tproxy", "logall_rate", 90), Record(1, "tproxy", "lognone_rate", 100),   # 0.9
+                Record(2, "tproxy", "logall_rate", 50), Record(2, "tproxy", "lognone_rate", 50),    # 1.0
+                Record(3, "tproxy", "logall_rate", 80), Record(3, "haproxy", "lognone_rate", 1),    # no pair
+                Record(4, "tproxy", "logall_rate", 98), Record(4, "tproxy", "lognone_rate", 100)]   # 0.98
+        self.assertAlmostEqual(metric_ratio_median(recs, "tproxy", "logall_rate", "lognone_rate"), 0.98)
+        self.assertIsNone(metric_ratio_median(recs, "haproxy", "logall_rate", "lognone_rate"))
+
+    def test_the_order_alternates_so_a_drift_favours_neither(self):
+        self.assertEqual([logcost_order(s) for s in (1, 2, 3)],
+                         [("all", "none"), ("none", "all"), ("all", "none")])

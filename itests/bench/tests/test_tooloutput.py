@@ -48,6 +48,16 @@ class ProxyCountersTest(unittest.TestCase):
         self.assertEqual(tooloutput.tproxy_log_counters(lines), (2, 33, -1))
 
 
+class ListenerSettingTest(unittest.TestCase):
+    def test_a_field_of_a_named_listener(self):
+        text = json.dumps({"listeners": [{"name": "lan", "settings": {"log.connections": "all"}},
+                                         {"name": "default", "settings": {"log.connections": "none"}}]})
+        self.assertEqual(tooloutput.tproxy_listener_setting(text, "default", "log.connections"), "none")
+        self.assertIsNone(tooloutput.tproxy_listener_setting(text, "default", "port"))
+        self.assertIsNone(tooloutput.tproxy_listener_setting(text, "wan", "log.connections"))
+        self.assertIsNone(tooloutput.tproxy_listener_setting("gogo: CommandNotFoundException", "default", "x"))
+
+
 class IperfTest(unittest.TestCase):
     def test_received(self):
         text = json.dumps({"end": {"sum_received": {"bytes": 2500000000, "bits_per_second": 9.5e9}}})

@@ -14,11 +14,12 @@ from pathlib import Path
 from . import document, options, profiles, report, sysstat
 from .lab import Lab
 from .lineup import Counted, Lineup
-from .peers import (ECHO_PORT, HAP_IPERF_PORT, HAP_PAIRED_PORT, HAP_RR_PORT, IPERF_PORT, KERNEL_IPERF_PORT,
-                    KERNEL_RR_PORT, PROXY_PORT, RR_PORT, TOOLS_CPU, Haproxy, Rules, Tproxy)
+from .peers import (ECHO_PORT, HAP_IPERF_PORT, HAP_RR_PORT, IPERF_PORT, KERNEL_IPERF_PORT,
+                    HAPROXY_STATS_PORT, KERNEL_RR_PORT, PROXY_PORT, RR_PORT, TOOLS_CPU, TPROXY_LOG_CONNECTIONS,
+                    Haproxy, Rules, Tproxy)
 from .procs import Failure, Processes, log, run
 from .results import Results
-from .stats import round_order, slice_order
+from .stats import logcost_order, round_order, slice_order
 from .workloads import Workloads
 
 HERE = Path(__file__).resolve().parent.parent
@@ -76,7 +77,7 @@ class Bench:
     def __init__(self, opts):
         self.opts = opts
         self.dist, self.jcmd, self.jfr = _preflight(opts)
-        self.lab = Lab(ROOT, opts.peers, opts.rounds + opts.slices)
+        self.lab = Lab(ROOT, opts.peers, opts.blocks_per_peer)
         self.work = Path(tempfile.mkdtemp(prefix="tproxy-bench."))
         self.res, self.bin = self.work / "results", self.work / "bin"
         self.res.mkdir()
@@ -109,7 +110,7 @@ class Bench:
         for tool in ("bench_server", "conn_load", "conn_hold"):
             run(["gcc", "-O2", "-Wall", "-o", str(self.bin / tool), str(HERE / "src" / f"{tool}.c")])
         log(f"lab {self.lab.prefix} (work dir {self.work})")
-        self.lab.up(f"{PROXY_PORT}-{HAP_PAIRED_PORT}")
+        self.lab.up(f"{PROXY_PORT}-{HAPROXY_STATS_PORT}")
         with open(self.res / "bench_server.log", "w") as f:
             self.procs.start(self.lab.srv, TOOLS_CPU, "bench_server",
                              [str(self.bin / "bench_server"), *map(str, (RR_PORT, ECHO_PORT, HAP_RR_PORT,
@@ -167,6 +168,10 @@ class Bench:
         self.lineup.paired_up(o.peers)
         for peer in o.peers:   # the same warm-up for every peer (JIT, caches)
             self.workloads.warm_up(peer, paired=True)
+        if o.runs("logcost"):   # and for tproxy's access log, whose code would otherwise compile while measured
+            self.tproxy.log_connections("all")
+            self.workloads.conn_load(RR_PORT, o.conn_warm_seconds)
+            self.tproxy.log_connections(TPROXY_LOG_CONNECTIONS)
         self.counted.reset()
         if o.runs("bulk"):
             for s in range(1, o.bulk_slices + 1):
@@ -175,12 +180,17 @@ class Bench:
                     for peer in slice_order(o.peers, s):
                         self.workloads.bulk(s, peer, key)
                 self.workloads.bulk_slice_totals(s)
-        if o.runs("conn"):
+        if o.runs("conn") or o.runs("logcost"):
             for s in range(1, o.slices + 1):
                 log(f"short connections: slice {s} of {o.slices}")
-                for variant in ("many", "one"):
+                for variant in ("many", "one") if o.runs("conn") else ():
                     for peer in slice_order(o.peers, s):
                         self.workloads.conn(s, peer, variant)
+                if o.runs("logcost"):
+                    for setting in logcost_order(s):
+                        self.tproxy.log_connections(setting)
+                        self.workloads.logcost(s, setting)
+                    self.tproxy.log_connections(TPROXY_LOG_CONNECTIONS)
         self.lineup.paired_down()
 
     def machine(self):
@@ -198,6 +208,8 @@ class Bench:
         o, res = self.opts, self.results
         print()
         print(report.table_text(res.records, o.peers, o.idle_target))
+        for line in report.logcost_lines(res.records)[:1]:
+            print(line)
         print(flush=True)
         for c in res.failed:
             print(f"CHECK FAILED: {c.index}\t{c.peer}\t{c.what}\tFAILED\t{c.detail}", file=sys.stderr)
@@ -220,7 +232,7 @@ class Bench:
             f"tests={','.join(o.tests)}")
         if o.runs("idle") or o.alloc or o.perf:
             self.measure_rounds()
-        if o.runs("bulk") or o.runs("conn"):
+        if o.runs("bulk") or o.runs("conn") or o.runs("logcost"):
             self.measure_paired()
         self.report(int(time.time() - start))
         return 0 if not self.results.failed and not self.workloads.iperf_failed else 1

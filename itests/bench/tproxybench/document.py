@@ -101,6 +101,10 @@ def render(run):
         f"  `ip_local_port_range` cut to {ONE_CLIENT_PORTS}, so every new connection reuses a 4-tuple whose previous",
         "  connection is still in TIME_WAIT (a busy client behind the router once its ports wrap). \"SYNs retransmitted\":",
         "  the client's `TcpExt.TCPSynRetrans` over the connections made.",
+        "- Access log cost (`--tests logcost`, in the default set): in each short-connection slice, after the peers, tproxy",
+        "  runs the *many clients* workload twice more, with `log.connections=all` (as shipped: a line per connection in",
+        "  `log/access.log`) and with `none`, switched live in its etc/ file (in force once `tproxy:listeners` says so), in",
+        "  alternating order and from client address blocks of their own; the ratio is the median of the per-slice ratios.",
         f"- Idle: `conn_hold` opens {o.idle_target} connections to an echo server (256 being set up at once), one byte round-trips",
         "  on each, then they sit idle. RSS is `VmRSS` of the proxy process (a JVM whose heap is already committed",
         "  hardly grows: the live Java heap after `jcmd GC.run` is shown too); kernel memory is the delta of the slab",
@@ -122,6 +126,7 @@ def render(run):
         "",
         report.table_md(res.records, o.peers, o.idle_target),
         "",
+        *report.logcost_lines(res.records),
         f"Checks: {len(res.passed)} passed, {len(res.failed)} failed.",
     ]
     if res.failed:

@@ -17,7 +17,9 @@ itests/bench/run [--quick] [options]
 --concurrency C      short connections in flight                                          [32]
 --idle N             concurrent idle connections to try                                   [10000]
 --peers LIST         comma-separated subset of kernel,haproxy,tproxy                     [all three]
---tests LIST         comma-separated subset of bulk,conn,idle                             [all three]
+--tests LIST         comma-separated subset of bulk,conn,idle,logcost                     [all four]
+                     logcost: in each short-connection slice, tproxy with its access log as shipped
+                     (log.connections=all) and with none, switched live, A/B in the same slice
 --md FILE            write the Markdown report here ('-': nowhere)  [docs/benchmark.md; quick: nowhere]
 --keep DIR           keep raw results (TSV, iperf3 JSON, JFR, perf reports) in DIR
 --no-alloc           skip the JFR allocation check of tproxy's event loop
@@ -30,7 +32,7 @@ the traffic of every proxied measurement was counted by the proxy under test; 1 
 then says which); 2 on bad usage."""
 
 PEERS = ("kernel", "haproxy", "tproxy")
-TESTS = ("bulk", "conn", "idle")
+TESTS = ("bulk", "conn", "idle", "logcost")
 
 
 class UsageError(Exception):
@@ -58,7 +60,12 @@ class Options:
     command_line: str = "itests/bench/run"
 
     def runs(self, test):
-        return test in self.tests
+        return test in self.tests and (test != "logcost" or "tproxy" in self.peers)
+
+    @property
+    def blocks_per_peer(self):
+        """Client address blocks a peer needs: one per round and per slice, and two more per slice for logcost."""
+        return self.rounds + self.slices * (3 if self.runs("logcost") else 1)
 
 
 class _Parser(argparse.ArgumentParser):

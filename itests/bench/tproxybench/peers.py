@@ -20,7 +20,8 @@ RR_PORT_OF = {"tproxy": RR_PORT, "haproxy": HAP_RR_PORT, "kernel": KERNEL_RR_POR
 IPERF_PORT_OF = {"tproxy": IPERF_PORT, "haproxy": HAP_IPERF_PORT, "kernel": KERNEL_IPERF_PORT}
 DIVERT_MARK = 1              # tproxy-host's default --mark: its `ip rule fwmark` delivers marked packets locally
 PROXY_CPU, TOOLS_CPU = 0, 1  # the proxy on core 0; client and server tools on core 1
-HAPROXY_STATS_PORT = 9877    # on the router's loopback only
+HAPROXY_STATS_PORT = 9879    # on the router's loopback only (tproxy's /metrics is on 9877 there)
+TPROXY_LOG_CONNECTIONS = "failures"   # as HAProxy here, which has no `log` line: no line per connection
 HAP_MAXPIPES = 128
 
 HAPROXY_CFG = """\
@@ -140,7 +141,7 @@ class Tproxy:
     def __init__(self, root, dist, work, lab):
         self.root, self.dist, self.home, self.lab = root, dist, work / "tproxy", lab
         self.started = False
-        self.stats_from = "unknown"   # console (tproxy:stats --json) or log (connection N closed lines)
+        self.stats_from = "unknown"   # console (tproxy:stats --json) or log (log/access.log's lines)
 
     def install(self, maxconn):
         # Others may be rebuilding the distribution right now: copy it once it has been quiet for 15 s.
@@ -153,12 +154,27 @@ class Tproxy:
         self.home.mkdir(parents=True)
         for part in ("bin", "etc", "bundle", "deploy", "lib"):
             subprocess.run(["cp", "-a", str(self.dist / part), str(self.home)], check=True)
-        config = self.home / "etc/dev.tproxy.listener-default.config"
+        config = self.listener_config()
         text = re.sub(r"(?m)^max\.connections=.*$", f'max.connections=I"{maxconn}"', config.read_text())
         # Like HAProxy here (no `log` line), no line per connection; failures are still logged.
-        config.write_text(text + 'log.connections="failures"\n')
+        config.write_text(text + f'log.connections="{TPROXY_LOG_CONNECTIONS}"\n')
         if not re.search(rf'(?m)^port=I"{PROXY_PORT}"', text):
             raise Failure(f"the distribution's default listener is not on port {PROXY_PORT}")
+
+    def listener_config(self):
+        return self.home / "etc/dev.tproxy.listener-default.config"
+
+    def log_connections(self, value):
+        """Sets the default listener's log.connections live (its file in etc/) and waits until it is in force."""
+        config = self.listener_config()
+        config.write_text(re.sub(r'(?m)^log\.connections=.*$', f'log.connections="{value}"', config.read_text()))
+        for _ in range(100):
+            out = subprocess.run([str(self.home / "bin/client"), "tproxy:listeners --json"], text=True,
+                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout
+            if tooloutput.tproxy_listener_setting(out, "default", "log.connections") == value:
+                return
+            time.sleep(0.2)
+        raise Failure(f"tproxy did not apply log.connections={value} within 20 s")
 
     def build(self):
         """Which tproxy this is: the distribution is whatever was built last, so say what that was."""
@@ -218,10 +234,10 @@ class Tproxy:
             if counters is not None:
                 self.stats_from = "console"
                 return counters
-            log("tproxy:stats --json not available: counting 'connection N closed' lines in log/tproxy.log instead")
+            log("tproxy:stats --json not available: counting 'connection N closed' lines in log/access.log instead")
             self.stats_from = "log"
         lines = []
-        for f in sorted((self.home / "log").glob("tproxy.log*")):
+        for f in sorted((self.home / "log").glob("access.log*")):
             lines += f.read_text(errors="replace").splitlines()
         return tooloutput.tproxy_log_counters(lines)
 

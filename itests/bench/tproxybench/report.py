@@ -1,7 +1,7 @@
 """The results as text: the table printed at the end, and the Markdown report (docs/benchmark.md)."""
 from collections import namedtuple
 
-from .stats import median, ratio_median
+from .stats import median, metric_ratio_median, ratio_median
 
 Metric = namedtuple("Metric", "key label decimals up vs_kernel")
 NAMES = {"kernel": "kernel", "haproxy": "HAProxy", "tproxy": "tproxy"}
@@ -32,6 +32,11 @@ def metrics(idle_target):
         ("conn1_synretrans", "… client SYNs retransmitted (% of connections)", 1, False, False),
         ("conn_core0_us", "Core-0 CPU per connection (µs)", 1, False, False),
         ("conn_proxy_us", "Proxy process CPU per connection (µs)", 1, False, False),
+        ("logall_rate", "Short connections, tproxy's access log as shipped, log.connections=all (conn/s)", 0, True,
+         False),
+        ("lognone_rate", "… the same slices with log.connections=none (conn/s)", 0, True, False),
+        ("logall_core0_us", "… core-0 CPU per connection, log.connections=all (µs)", 1, False, False),
+        ("lognone_core0_us", "… core-0 CPU per connection, log.connections=none (µs)", 1, False, False),
         ("idle_established", f"Idle connections established (of {idle_target})", 0, True, True),
         ("idle_setup_s", "Seconds to establish them", 2, False, True),
         ("idle_rss0_mb", "Proxy RSS before (MB)", 1, False, False),
@@ -122,6 +127,17 @@ def per_round_md(records, idle_target):
         if any(cells):
             lines.append(f"| {m.label} | {cells[0]} | {cells[1]} | {cells[2]} |")
     return "\n".join(lines)
+
+
+def logcost_lines(records):
+    """The access log's cost: tproxy with log.connections=all (as shipped) over none, A/B in the same slices."""
+    rate = metric_ratio_median(records, "tproxy", "logall_rate", "lognone_rate")
+    if rate is None:
+        return []
+    cpu = metric_ratio_median(records, "tproxy", "logall_core0_us", "lognone_core0_us")
+    return [f"Access log cost: tproxy with log.connections=all (as shipped) over none, in the same slices: "
+            f"short-connection rate {_ratio(rate)}, core-0 CPU per connection {_ratio(cpu)} "
+            f"(medians of per-slice ratios).", ""]
 
 
 def notes_md(records):

@@ -19,6 +19,22 @@ def ratio_median(records, metric, a, b):
     return median(ratios)
 
 
+def metric_ratio_median(records, peer, a, b):
+    """The median over slices of peer's metric a / its metric b in the same slice; None without any."""
+    first = {}
+    for r in records:
+        if r.peer == peer and r.metric in (a, b):
+            first.setdefault((r.index, r.metric), r.value)
+    ratios = [first[i, a] / first[i, b] for i in sorted({i for i, _ in first})
+              if (i, a) in first and (i, b) in first and first[i, b] != 0]
+    return median(ratios)
+
+
+def logcost_order(s):
+    """tproxy's log.connections settings in slice s (from 1): as shipped first in odd slices, last in even ones."""
+    return ("all", "none") if s % 2 == 1 else ("none", "all")
+
+
 def round_order(peers, r):
     """The peers of round r (from 1): the list rotated by one more each round."""
     n = len(peers)

@@ -48,6 +48,17 @@ def tproxy_stats(text):
         return None
 
 
+def tproxy_listener_setting(text, name, field):
+    """A field of listener name's settings in force, from `tproxy:listeners --json`; None if it is not there."""
+    try:
+        for listener in json.loads(text)["listeners"]:
+            if listener["name"] == name:
+                return listener["settings"].get(field)
+    except (ValueError, KeyError, TypeError):
+        pass
+    return None
+
+
 def tproxy_log_counters(lines):
     """(connections, bytes, -1) from the relay engine's `connection N closed: ... from-client=B from-server=B` lines."""
     n = b = 0

@@ -102,32 +102,45 @@ class Workloads:
         source = self.lab.block_address(self.opts.rounds + s, peer) if variant == "many" else None
         if variant == "one":
             self.lab.sysctl(self.lab.cli, "net.ipv4.ip_local_port_range", ONE_CLIENT_PORTS)
-        pid = self.lineup.paired_pid.get(peer)
         syn0 = self.lab.syn_retransmits()
-        s0 = self._snap(pid)
-        kv = tooloutput.key_values(self.conn_load(RR_PORT_OF[peer], self.opts.conn_seconds, 0.5, source,
-                                                  self.res / f"{metric}-{s}-{peer}.txt"))
-        s1 = self._snap(pid)
+        kv, d, everything = self._short_connections(s, peer, source, f"{metric}-{s}-{peer}.txt", f"({variant})")
         syn1 = self.lab.syn_retransmits()
         if variant == "one":
             self.lab.sysctl(self.lab.cli, "net.ipv4.ip_local_port_range", FULL_PORTS)
-        time.sleep(0.3)
-        d = sysstat.delta(s0, s1)
         rec = self.results.record
         rec(s, peer, "other_pct", d.other_pct)
         for name, key in (("rate", "rate"), ("p50", "p50_us"), ("p99", "p99_us"), ("errors", "errors")):
             rec(s, peer, f"{metric}_{name}", float(kv.get(key) or 0))
-        done = int(kv.get("done") or 0)
-        everything = int(kv.get("all") or 0) or 1
         rec(s, peer, f"{metric}_synretrans", (syn1 - syn0) / everything * 100)
         if variant == "many":
-            # CPU per connection: everything the window saw (warm-up included) over every connection completed in it
             rec(s, peer, "conn_core0_us", d.core0_s / everything * 1e6)
             if peer != "kernel":
                 rec(s, peer, "conn_proxy_us", d.proxy_s / everything * 1e6)
+
+    def logcost(self, s, setting):
+        """tproxy's short connections from many clients with log.connections=setting (set by the caller): the A/B of
+        its access log, from client address blocks of their own (past the rounds' and slices' blocks)."""
+        block = self.opts.rounds + self.opts.slices * (1 if setting == "all" else 2) + s
+        kv, d, everything = self._short_connections(s, "tproxy", self.lab.block_address(block, "tproxy"),
+                                                    f"logcost-{s}-{setting}.txt", f"(log.connections={setting})")
+        self.results.record(s, "tproxy", f"log{setting}_rate", float(kv.get("rate") or 0))
+        self.results.record(s, "tproxy", f"log{setting}_core0_us", d.core0_s / everything * 1e6)
+
+    def _short_connections(self, s, peer, source, out, what):
+        """One conn_load run through peer, checked against the proxy's counters -> (key=values, CPU delta, all).
+        CPU per connection: everything the window saw (warm-up included) over every connection completed in it."""
+        pid = self.lineup.paired_pid.get(peer)
+        s0 = self._snap(pid)
+        kv = tooloutput.key_values(self.conn_load(RR_PORT_OF[peer], self.opts.conn_seconds, 0.5, source,
+                                                  self.res / out))
+        s1 = self._snap(pid)
+        time.sleep(0.3)
+        done = int(kv.get("done") or 0)
+        everything = int(kv.get("all") or 0) or 1
         ok, detail = self.counted.verify(peer, everything, 0)
-        self.results.check(s, peer, f"short connections ({variant})", ok and done > 0,
+        self.results.check(s, peer, f"short connections {what}", ok and done > 0,
                            f"the client completed {everything}{detail}")
+        return kv, sysstat.delta(s0, s1), everything
 
     # ---- many idle connections, one peer in one round ----
     def idle(self, r, peer, pid, heap_kb):
