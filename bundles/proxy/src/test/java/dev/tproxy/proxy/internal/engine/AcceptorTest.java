@@ -3,14 +3,12 @@ package dev.tproxy.proxy.internal.engine;
 import static dev.tproxy.proxy.internal.engine.EngineFixture.SERVER;
 import static dev.tproxy.proxy.internal.engine.EngineFixture.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tproxy.proxy.api.RefusalReason;
 import dev.tproxy.socket.api.Errno;
 import java.io.IOException;
 import java.net.Socket;
-import java.net.SocketException;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -44,10 +42,11 @@ class AcceptorTest extends LoopbackEngineTest {
     @Test
     void theListenerAndPerClientLimitsResetWhoIsOverThem() throws IOException {
         start(Map.of("max.connections", "2", "max.connections.per.client", "1"), LoopbackServers.ECHO);
-        try (Socket first = fixture.connect(); Socket second = fixture.connect()) {
+        try (Socket first = fixture.connect()) {
             first.getOutputStream().write('x');
-            assertEquals('x', first.getInputStream().read());
-            assertThrows(SocketException.class, () -> second.getInputStream().read(), "one per client");
+            assertEquals('x', first.getInputStream().read());   // admitted: the next one is over the limit
+            // one per client; the reset can come before connect() has returned (a CI run saw it there)
+            fixture.assertClientReset();
         }
         await("the refusal", () -> fixture.counters().refused().get(RefusalReason.CLIENT_LIMIT) == 1);
         fixture.awaitNoConnections();
