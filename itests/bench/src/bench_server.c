@@ -3,7 +3,8 @@
  *
  *   bench_server RR_PORT ECHO_PORT [RR_PORT...]
  *
- * RR_PORT   request/reply, one request per connection: reads the request, writes one byte ('R') and closes
+ * RR_PORT   request/reply, one request per connection: reads the request, writes one byte ('R') and closes; an
+ *           HTTP-like request "GET /N ..." (conn_load's REQ:RESP mode) gets N bytes instead (at most 1 MiB)
  *           (the server closes first, as an HTTP/1.0 server does, so TIME_WAIT stays on the server side and
  *           the client can reuse its ports at once). More request/reply ports may follow the echo port: the
  *           short-connection test gives each peer its own server port, so the router can steer each to its peer.
@@ -14,6 +15,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -43,6 +45,26 @@ static int listen_on(int port) {
     if (bind(fd, (struct sockaddr *) &a, sizeof a) < 0) { perror("bind"); exit(1); }
     if (listen(fd, 65535) < 0) { perror("listen"); exit(1); }
     return fd;
+}
+
+static char response[1 << 20];
+
+/* The whole reply before the close (the server closes first, like HTTP with Connection: close): a reply larger than
+ * the socket's send buffer is finished blocking, which on these veth links takes microseconds. */
+static void reply(int fd, long size) {
+    long off = 0;
+    int blocking = 0;
+    while (off < size) {
+        ssize_t w = write(fd, response + off, size - off);
+        if (w > 0) {
+            off += w;
+        } else if (w < 0 && errno == EAGAIN && !blocking) {
+            fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+            blocking = 1;
+        } else if (!(w < 0 && errno == EINTR)) {
+            return;
+        }
+    }
 }
 
 int main(int argc, char **argv) {
@@ -89,9 +111,15 @@ int main(int argc, char **argv) {
             if (got < 0 && (errno == EAGAIN || errno == EINTR)) continue;
             if (got <= 0) { close(fd); continue; }
             if (kind[fd] == 1) {
+                /* "GET /N ..." (conn_load's HTTP-like request): N bytes back; anything else: one byte */
+                long size = 1;
+                if (got > 5 && memcmp(buf, "GET /", 5) == 0) {
+                    size = strtol(buf + 5, NULL, 10);
+                    if (size < 1 || size > (long) sizeof response) size = 1;
+                }
                 /* drain the rest of the request, if any, so close() sends FIN rather than RST */
                 while (read(fd, buf, sizeof buf) > 0) {}
-                (void) !write(fd, "R", 1);
+                reply(fd, size);
                 close(fd);
             } else {
                 ssize_t off = 0;

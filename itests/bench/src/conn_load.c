@@ -1,10 +1,12 @@
 /*
  * conn_load: short connections at fixed concurrency (one request per connection), for itests/bench/run.
  *
- *   conn_load ADDR PORT CONCURRENCY SECONDS [WARMUP_SECONDS [SOURCE/COUNT]]
+ *   conn_load ADDR PORT CONCURRENCY SECONDS [WARMUP_SECONDS [SOURCE/COUNT [REQ:RESP]]]
  *
  * Keeps CONCURRENCY connections in flight: connect (non-blocking), send one byte, read the one-byte reply,
  * read EOF (the server closes first), close, start the next. Latency = connect() call to reply byte read.
+ * REQ:RESP (e.g. 50:128), HTTP-like: the request is REQ bytes "GET /RESP ..." and bench_server answers RESP bytes
+ * and closes; latency = connect() call to the last byte (EOF), and a reply of another length is an error.
  * SOURCE/COUNT (IPv4, e.g. 198.19.0.1/254): the n-th connection binds to SOURCE + n % COUNT, so the
  * connections come from COUNT client addresses in turn (IP_BIND_ADDRESS_NO_PORT: the port is picked at connect).
  * Prints one line of key=value pairs:
@@ -38,6 +40,7 @@ struct slot {
     int state;
     int64_t started;
     int64_t progress;
+    long received;
 };
 
 static struct sockaddr_storage target;
@@ -49,6 +52,10 @@ static long errors, done_total, done_all;
 static struct sockaddr_in source;
 static int sources;
 static unsigned long next_source;
+static char request[4096] = "Q";
+static size_t request_len = 1;
+static long response_len = 1;   /* the bytes expected before EOF */
+static int http_like;
 
 static int64_t now_ns(void) {
     struct timespec t;
@@ -81,6 +88,7 @@ static void start(struct slot *s, int index) {
             continue;
         }
         s->state = CONNECTING;
+        s->received = 0;
         struct epoll_event ev = {.events = EPOLLOUT, .data.u32 = (uint32_t) index};
         epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
         return;
@@ -124,6 +132,23 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
+    if (argc > 7) {
+        long req = 0;
+        if (sscanf(argv[7], "%ld:%ld", &req, &response_len) != 2 || req > (long) sizeof request
+            || response_len < 1 || response_len > (1 << 20)) {
+            fprintf(stderr, "conn_load: bad REQ:RESP %s (..4096 : 1..1048576)\n", argv[7]);
+            return 2;
+        }
+        int head = snprintf(request, sizeof request, "GET /%ld HTTP/1.1\r\nHost: b\r\n", response_len);
+        if (req < head + 4) {
+            fprintf(stderr, "conn_load: a request of %ld bytes cannot say GET /%ld\n", req, response_len);
+            return 2;
+        }
+        memset(request + head, 'x', req - head - 4);
+        memcpy(request + req - 4, "\r\n\r\n", 4);
+        request_len = (size_t) req;
+        http_like = 1;
+    }
     samples = malloc(MAX_SAMPLES * sizeof *samples);
     struct slot *slots = calloc(concurrency, sizeof *slots);
     if (!samples || !slots) { perror("malloc"); return 1; }
@@ -137,7 +162,7 @@ int main(int argc, char **argv) {
     for (int i = 0; i < concurrency; i++) start(&slots[i], i);
 
     struct epoll_event events[1024];
-    char buf[256];
+    char buf[65536];
     int active = concurrency;
     int stopping = 0;
     int64_t last_sweep = t0;
@@ -162,7 +187,7 @@ int main(int argc, char **argv) {
                 getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len);
                 if (err != 0 || (events[i].events & (EPOLLERR | EPOLLHUP))) {
                     fail = 1;
-                } else if (write(s->fd, "Q", 1) != 1) {
+                } else if (write(s->fd, request, request_len) != (ssize_t) request_len) {
                     fail = 1;
                 } else {
                     s->state = WAIT_REPLY;
@@ -173,7 +198,8 @@ int main(int argc, char **argv) {
                 for (;;) {
                     ssize_t got = read(s->fd, buf, sizeof buf);
                     if (got > 0) {
-                        if (s->state == WAIT_REPLY) {
+                        s->received += got;
+                        if (s->state == WAIT_REPLY && !http_like) {
                             s->state = WAIT_EOF;
                             if (s->started >= measure_from && now <= end && nsamples < MAX_SAMPLES) {
                                 int64_t us = (now - s->started) / 1000;
@@ -183,8 +209,17 @@ int main(int argc, char **argv) {
                         continue;
                     }
                     if (got == 0) {
-                        if (s->state == WAIT_EOF) complete = 1;
-                        else fail = 1;
+                        if (http_like && s->received == response_len) {
+                            complete = 1;
+                            if (s->started >= measure_from && now <= end && nsamples < MAX_SAMPLES) {
+                                int64_t us = (now - s->started) / 1000;
+                                samples[nsamples++] = us > UINT32_MAX ? UINT32_MAX : (uint32_t) us;
+                            }
+                        } else if (!http_like && s->state == WAIT_EOF) {
+                            complete = 1;
+                        } else {
+                            fail = 1;
+                        }
                     } else if (errno != EAGAIN) {
                         fail = 1;
                     }

@@ -183,7 +183,7 @@ class Bench:
         if o.runs("conn") or o.runs("logcost"):
             for s in range(1, o.slices + 1):
                 log(f"short connections: slice {s} of {o.slices}")
-                for variant in ("many", "one") if o.runs("conn") else ():
+                for variant in ("many", "one", "http128", "http16k") if o.runs("conn") else ():
                     for peer in slice_order(o.peers, s):
                         self.workloads.conn(s, peer, variant)
                 if o.runs("logcost"):

@@ -13,7 +13,7 @@ itests/bench/run [--quick] [options]
 --bulk-slices N      slices of bulk tests: all peers up at once, measured in turn        [6; quick 1]
 --seconds S          seconds per bulk (iperf3) test                                      [8; quick 2]
 --slices N           slices of short connections: all peers up at once, measured in turn [12; quick 1]
---conn-seconds S     seconds per short-connection test (2 per peer and slice)            [3; quick 2]
+--conn-seconds S     seconds per short-connection test (4 per peer and slice)            [3; quick 2]
 --concurrency C      short connections in flight                                          [32]
 --idle N             concurrent idle connections to try                                   [10000]
 --peers LIST         comma-separated subset of kernel,haproxy,tproxy                     [all three]
@@ -33,6 +33,8 @@ then says which); 2 on bad usage."""
 
 PEERS = ("kernel", "haproxy", "tproxy")
 TESTS = ("bulk", "conn", "idle", "logcost")
+# The short-connection measurements from many clients, each from address blocks of its own in every slice.
+SLICE_BLOCKS = ("many", "http128", "http16k", "logall", "lognone")
 
 
 class UsageError(Exception):
@@ -64,8 +66,12 @@ class Options:
 
     @property
     def blocks_per_peer(self):
-        """Client address blocks a peer needs: one per round and per slice, and two more per slice for logcost."""
-        return self.rounds + self.slices * (3 if self.runs("logcost") else 1)
+        """Client address blocks a peer needs: one per round, and per slice one for each of SLICE_BLOCKS."""
+        return self.rounds + self.slices * len(SLICE_BLOCKS)
+
+    def block(self, kind, s):
+        """The address block of a short-connection measurement of this kind in slice s (from 1)."""
+        return self.rounds + self.slices * SLICE_BLOCKS.index(kind) + s
 
 
 class _Parser(argparse.ArgumentParser):

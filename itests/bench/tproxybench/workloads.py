@@ -8,6 +8,10 @@ from .peers import ECHO_PORT, IPERF_PORT, IPERF_PORT_OF, RR_PORT, RR_PORT_OF, TO
 from .procs import in_ns, log, run
 
 
+# conn_load's REQ:RESP of the HTTP-like short connections: a GET of ~50 bytes, a 128-byte or 16-KiB response
+HTTP_SHAPES = {"http128": "50:128", "http16k": "50:16384"}
+
+
 class Workloads:
     def __init__(self, opts, lab, procs, results, lineup, counted, bindir, resdir):
         self.opts, self.lab, self.procs, self.results = opts, lab, procs, results
@@ -36,13 +40,15 @@ class Workloads:
                 f"{tooloutput.iperf_error(text)}{open(f'{out}.err').read()}")
         return None
 
-    def conn_load(self, port, seconds, warmup=None, source=None, out=None):
-        """conn_load's key=value line."""
+    def conn_load(self, port, seconds, warmup=None, source=None, out=None, shape=None):
+        """conn_load's key=value line; shape: "REQ:RESP" for the HTTP-like requests (with a source)."""
         args = [str(self.bin / "conn_load"), SRV_IP, str(port), str(self.opts.concurrency), str(seconds)]
         if warmup is not None:
             args.append(str(warmup))
         if source is not None:
             args.append(f"{source}/{SOURCE_BLOCK}")
+        if shape is not None:
+            args.append(shape)
         text = run(in_ns(self.lab.cli, "taskset", "-c", str(TOOLS_CPU), *args))
         if out is not None:
             out.write_text(text)
@@ -97,13 +103,15 @@ class Workloads:
     def conn(self, s, peer, variant):
         """many: from a block of client addresses of its own (no 4-tuple was used before); one: from the client's
         one address with its port range cut to 1000 ports, so every connection reuses a 4-tuple that is still in
-        TIME_WAIT somewhere. Every peer is up; the server port says which one carries the connections."""
-        metric = "conn" if variant == "many" else "conn1"
-        source = self.lab.block_address(self.opts.rounds + s, peer) if variant == "many" else None
+        TIME_WAIT somewhere; http128, http16k: HTTP-like, a 50-byte request answered by 128 bytes or 16 KiB and
+        the server's close, from many clients. Every peer is up; the server port says which one carries them."""
+        metric = {"many": "conn", "one": "conn1"}.get(variant, variant)
+        source = None if variant == "one" else self.lab.block_address(self.opts.block(variant, s), peer)
         if variant == "one":
             self.lab.sysctl(self.lab.cli, "net.ipv4.ip_local_port_range", ONE_CLIENT_PORTS)
         syn0 = self.lab.syn_retransmits()
-        kv, d, everything = self._short_connections(s, peer, source, f"{metric}-{s}-{peer}.txt", f"({variant})")
+        kv, d, everything = self._short_connections(s, peer, source, f"{metric}-{s}-{peer}.txt", f"({variant})",
+                                                    HTTP_SHAPES.get(variant))
         syn1 = self.lab.syn_retransmits()
         if variant == "one":
             self.lab.sysctl(self.lab.cli, "net.ipv4.ip_local_port_range", FULL_PORTS)
@@ -111,28 +119,29 @@ class Workloads:
         rec(s, peer, "other_pct", d.other_pct)
         for name, key in (("rate", "rate"), ("p50", "p50_us"), ("p99", "p99_us"), ("errors", "errors")):
             rec(s, peer, f"{metric}_{name}", float(kv.get(key) or 0))
-        rec(s, peer, f"{metric}_synretrans", (syn1 - syn0) / everything * 100)
-        if variant == "many":
-            rec(s, peer, "conn_core0_us", d.core0_s / everything * 1e6)
-            if peer != "kernel":
-                rec(s, peer, "conn_proxy_us", d.proxy_s / everything * 1e6)
+        if variant in ("many", "one"):
+            rec(s, peer, f"{metric}_synretrans", (syn1 - syn0) / everything * 100)
+        if variant != "one":
+            rec(s, peer, f"{metric}_core0_us", d.core0_s / everything * 1e6)
+        if variant == "many" and peer != "kernel":
+            rec(s, peer, "conn_proxy_us", d.proxy_s / everything * 1e6)
 
     def logcost(self, s, setting):
         """tproxy's short connections from many clients with log.connections=setting (set by the caller): the A/B of
         its access log, from client address blocks of their own (past the rounds' and slices' blocks)."""
-        block = self.opts.rounds + self.opts.slices * (1 if setting == "all" else 2) + s
+        block = self.opts.block(f"log{setting}", s)
         kv, d, everything = self._short_connections(s, "tproxy", self.lab.block_address(block, "tproxy"),
                                                     f"logcost-{s}-{setting}.txt", f"(log.connections={setting})")
         self.results.record(s, "tproxy", f"log{setting}_rate", float(kv.get("rate") or 0))
         self.results.record(s, "tproxy", f"log{setting}_core0_us", d.core0_s / everything * 1e6)
 
-    def _short_connections(self, s, peer, source, out, what):
+    def _short_connections(self, s, peer, source, out, what, shape=None):
         """One conn_load run through peer, checked against the proxy's counters -> (key=values, CPU delta, all).
         CPU per connection: everything the window saw (warm-up included) over every connection completed in it."""
         pid = self.lineup.paired_pid.get(peer)
         s0 = self._snap(pid)
         kv = tooloutput.key_values(self.conn_load(RR_PORT_OF[peer], self.opts.conn_seconds, 0.5, source,
-                                                  self.res / out))
+                                                  self.res / out, shape))
         s1 = self._snap(pid)
         time.sleep(0.3)
         done = int(kv.get("done") or 0)
