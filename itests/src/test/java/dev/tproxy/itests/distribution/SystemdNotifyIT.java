@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The systemd notify protocol with the real runtime ({@code bin/tproxy --service}, what the unit runs) in a lab
- * namespace and a datagram socket of the test's own as {@code $NOTIFY_SOCKET}: STATUS= while starting, READY=1
+ * namespace and a datagram socket of the test's own as {@code $NOTIFY_SOCKET}: only STATUS= (while starting) before READY=1,
  * once the listener accepts connections, WATCHDOG=1 pings at the interval {@code $WATCHDOG_USEC} asks for,
  * STOPPING=1 when {@code bin/stop} stops it; with {@code $JOURNAL_STREAM} naming its stdout, log lines go there
  * with sd-daemon priority prefixes.
@@ -55,7 +55,8 @@ class SystemdNotifyIT {
             List<String> before = systemd.messages().stream().takeWhile(m -> m != ready).map(NotifyReceiver.Message::text)
                 .collect(Collectors.toList());
             assertTrue(before.stream().allMatch(text -> text.startsWith("STATUS=") || text.equals("WATCHDOG=1")), before.toString());
-            assertTrue(before.stream().anyMatch(text -> text.startsWith("STATUS=")), "STATUS= while starting: " + before);
+            // A STATUS= before READY=1 comes only if the notifier looked before the listener was bound: with the
+            // systemd bundle started after the proxy, READY=1 is the first message (NotifierTest covers the waiting).
 
             NotifyReceiver.Message first = await(systemd, m -> m.nanos() > ready.nanos() && m.text().equals("WATCHDOG=1"));
             await(systemd, m -> m.nanos() > first.nanos() && m.text().equals("WATCHDOG=1"));

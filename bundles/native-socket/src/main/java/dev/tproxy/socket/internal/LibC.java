@@ -68,6 +68,8 @@ final class LibC {
 
     static native int getrlimit(int resource, long limit);
 
+    static native int setpriority(int which, int who, int priority);
+
     static native String strerror(int errno);
 
     static native long mmap(long address, long length, int protection, int flags, int fd, long offset);
