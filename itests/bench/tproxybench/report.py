@@ -7,6 +7,17 @@ Metric = namedtuple("Metric", "key label decimals up vs_kernel")
 NAMES = {"kernel": "kernel", "haproxy": "HAProxy", "tproxy": "tproxy"}
 
 
+def _http_rows(key, response):
+    """The rows of one HTTP-like workload (conn_load's REQ:RESP requests)."""
+    return [
+        (f"{key}_rate", f"HTTP-like: 50-B request, {response} response, server closes (conn/s)", 0, True, True),
+        (f"{key}_p50", "… latency to the last byte p50 (µs)", 0, False, True),
+        (f"{key}_p99", "… latency to the last byte p99 (µs)", 0, False, True),
+        (f"{key}_errors", "… errors", 0, False, False),
+        (f"{key}_core0_us", "… core-0 CPU per connection (µs)", 1, False, False),
+    ]
+
+
 def metrics(idle_target):
     m = [
         ("c2s_1_gbps", "Bulk client→server, 1 stream (Gbit/s)", 2, True, True),
@@ -32,16 +43,8 @@ def metrics(idle_target):
         ("conn1_synretrans", "… client SYNs retransmitted (% of connections)", 1, False, False),
         ("conn_core0_us", "Core-0 CPU per connection (µs)", 1, False, False),
         ("conn_proxy_us", "Proxy process CPU per connection (µs)", 1, False, False),
-        ("http128_rate", "HTTP-like: 50-B request, 128-B response, server closes (conn/s)", 0, True, True),
-        ("http128_p50", "… latency to the last byte p50 (µs)", 0, False, True),
-        ("http128_p99", "… latency to the last byte p99 (µs)", 0, False, True),
-        ("http128_errors", "… errors", 0, False, False),
-        ("http128_core0_us", "… core-0 CPU per connection (µs)", 1, False, False),
-        ("http16k_rate", "HTTP-like: 50-B request, 16-KiB response, server closes (conn/s)", 0, True, True),
-        ("http16k_p50", "… latency to the last byte p50 (µs)", 0, False, True),
-        ("http16k_p99", "… latency to the last byte p99 (µs)", 0, False, True),
-        ("http16k_errors", "… errors", 0, False, False),
-        ("http16k_core0_us", "… core-0 CPU per connection (µs)", 1, False, False),
+        *_http_rows("http128", "128-B"),
+        *_http_rows("http16k", "16-KiB"),
         ("logall_rate", "Short connections, tproxy's access log as shipped, log.connections=all (conn/s)", 0, True,
          False),
         ("lognone_rate", "… the same slices with log.connections=none (conn/s)", 0, True, False),
