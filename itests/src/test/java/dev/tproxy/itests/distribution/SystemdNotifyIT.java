@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  * namespace and a datagram socket of the test's own as {@code $NOTIFY_SOCKET}: only STATUS= (while starting) before READY=1,
  * once the listener accepts connections, WATCHDOG=1 pings at the interval {@code $WATCHDOG_USEC} asks for,
  * STOPPING=1 when {@code bin/stop} stops it; with {@code $JOURNAL_STREAM} naming its stdout, log lines go there
- * with sd-daemon priority prefixes.
+ * with sd-daemon priority prefixes. After {@code bin/restart} (the unit's ExecReload=), the old process names the new
+ * one with MAINPID= instead of STOPPING=1, and the new one's watchdog pings go on.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class SystemdNotifyIT {
@@ -70,6 +71,36 @@ class SystemdNotifyIT {
             NotifyReceiver.Message stopping = await(systemd, m -> m.text().startsWith("STOPPING=1"));
             assertEquals("STOPPING=1\nSTATUS=stopping", stopping.text());
             assertEquals(1, count(systemd, "STOPPING=1\nSTATUS=stopping", 0), "once");
+        }
+    }
+
+    @Test
+    void aRestartNamesTheNewProcessAsMainAndSendsNoStopping() throws Exception {
+        try (Lab lab = Lab.create();
+                Installation tproxy = Installation.copyTo(temp);
+                NotifyReceiver systemd = new NotifyReceiver(temp.resolve("notify.sock"))) {
+            Optional<String> router = Optional.of(lab.router());
+            Map<String, String> env = Map.of("NOTIFY_SOCKET", systemd.path().toString(), "WATCHDOG_USEC", "2000000");
+            tproxy.launch(router, env, "bin/tproxy", "--service");
+            await(systemd, m -> m.text().startsWith("READY=1"));
+            long old = tproxy.pidFromFile().orElseThrow();
+
+            // as systemd runs ExecReload=: the service's environment, the watchdog meant for the main process
+            Map<String, String> reload = new java.util.HashMap<>(env);
+            reload.put("WATCHDOG_PID", Long.toString(old));
+            Installation.Run restart = tproxy.run(WAIT, router, reload, "bin/restart");
+            assertEquals(0, restart.exitCode(), restart.both());
+            long successor = tproxy.pidFromFile().orElseThrow();
+            assertTrue(successor != old, "a new process: " + restart.both());
+            NotifyReceiver.Message handedOver = await(systemd, m -> m.text().startsWith("MAINPID="));
+            assertEquals("MAINPID=" + successor + "\nSTATUS=handed over to process " + successor, handedOver.text());
+            long afterRestart = System.nanoTime();
+            await(systemd, m -> m.nanos() > afterRestart && m.text().equals("WATCHDOG=1"));
+            assertEquals(0, count(systemd, "STOPPING=1\nSTATUS=stopping", 0), "the old process's exit is no stop of the service");
+
+            Installation.Run stop = tproxy.run(WAIT, "bin/stop");
+            assertEquals(0, stop.exitCode(), stop.both());
+            await(systemd, m -> m.text().startsWith("STOPPING=1"));
         }
     }
 

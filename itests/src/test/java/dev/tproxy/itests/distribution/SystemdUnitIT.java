@@ -42,7 +42,7 @@ class SystemdUnitIT {
         assertTrue(lines.contains("Type=notify"), "Type=notify");
         assertTrue(lines.contains("WatchdogSec=30s"), "watchdog");
         assertTrue(lines.contains("ExecStartPre=/opt/tproxy/bin/tproxy --check"), "checked before start");
-        assertTrue(lines.contains("ExecReload=/opt/tproxy/bin/tproxy --check"), "checked on reload");
+        assertTrue(lines.contains("ExecReload=/opt/tproxy/bin/restart"), "a reload hands over to a new process (bin/restart checks etc/ first)");
         assertEquals(lines.indexOf("ExecStartPre=/opt/tproxy/bin/tproxy --check") + 1,
             lines.indexOf("ExecStartPre=+/opt/tproxy/native/tproxy-host up"), "the check runs before any rule is installed");
         assertTrue(lines.contains("CapabilityBoundingSet=CAP_NET_RAW"), "CAP_NET_ADMIN only by a drop-in on old kernels");

@@ -5,6 +5,8 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Enumeration;
+import java.util.function.Consumer;
+import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.jar.JarOutputStream;
@@ -16,11 +18,23 @@ public final class Jars {
 
     /** Copies {@code source} to {@code target} with Bundle-Version's qualifier replaced by {@code qualifier}. */
     public static void restamp(Path source, Path target, String qualifier) throws IOException {
+        rewrite(source, target, manifest -> {
+            String version = manifest.getValue("Bundle-Version");
+            String[] parts = version.split("\\.");
+            manifest.putValue("Bundle-Version", parts[0] + "." + parts[1] + "." + parts[2] + "." + qualifier);
+        });
+    }
+
+    /** Copies {@code source} to {@code target} importing a package nothing exports: a bundle that cannot start. */
+    public static void breakImports(Path source, Path target) throws IOException {
+        rewrite(source, target, manifest -> manifest.putValue("Import-Package",
+                manifest.getValue("Import-Package") + ",dev.tproxy.nowhere;version=\"[9,10)\""));
+    }
+
+    private static void rewrite(Path source, Path target, Consumer<Attributes> edit) throws IOException {
         try (JarFile jar = new JarFile(source.toFile())) {
             Manifest manifest = new Manifest(jar.getManifest());
-            String version = manifest.getMainAttributes().getValue("Bundle-Version");
-            String[] parts = version.split("\\.");
-            manifest.getMainAttributes().putValue("Bundle-Version", parts[0] + "." + parts[1] + "." + parts[2] + "." + qualifier);
+            edit.accept(manifest.getMainAttributes());
             Path temporary = target.resolveSibling("." + target.getFileName() + ".tmp");
             try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(temporary), manifest)) {
                 Enumeration<JarEntry> entries = jar.entries();

@@ -24,13 +24,16 @@ public final class RuntimeUnderTest implements AutoCloseable {
     private static final Duration WAIT = Duration.ofSeconds(30);
 
     private final Lab lab;
-    private final Path home;
+    private Path home;
+    /** Every installation this runtime ran from (bin/restart NEW_HOME moves it), removed at close. */
+    private final java.util.List<Path> homes = new java.util.ArrayList<>();
     private boolean started;
     private final Map<String, String> written = new java.util.HashMap<>();
 
     private RuntimeUnderTest(Lab lab, Path home) {
         this.lab = lab;
         this.home = home;
+        homes.add(home);
     }
 
     /** A fresh copy of the distribution whose default listener has {@code listener} over its defaults. */
@@ -39,17 +42,49 @@ public final class RuntimeUnderTest implements AutoCloseable {
         if (!Files.isRegularFile(built.resolve("bin/tproxy"))) {
             throw new IllegalStateException("no distribution at " + built + ": run mvn package first");
         }
+        RuntimeUnderTest runtime = new RuntimeUnderTest(lab, copyOf(built));
+        runtime.writeListener("default", listener);
+        return runtime;
+    }
+
+    private static Path copyOf(Path built) {
         try {
             Path home = Files.createTempDirectory("tproxy-it-");
             for (String part : new String[] {"bin", "etc", "bundle", "deploy", "lib"}) {
                 copyTree(built.resolve(part), home.resolve(part));
             }
-            RuntimeUnderTest runtime = new RuntimeUnderTest(lab, home);
-            runtime.writeListener("default", listener);
-            return runtime;
+            return home;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Another installation of the distribution, not started, with this one's etc/ (as an operator unpacking a new
+     * version copies it across): for {@link #restart(Path)}. Removed at close.
+     */
+    public Path installAnotherHome() {
+        Path other = copyOf(Lab.projectRoot().resolve("distribution/target/tproxy"));
+        homes.add(other);
+        try {
+            copyTree(home.resolve("etc"), other.resolve("etc"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return other;
+    }
+
+    /**
+     * bin/restart in the router namespace, into {@code newHome} when not null: its exit code and output. After a
+     * success this object is the new runtime's (its home, PID, console and log).
+     */
+    public Shell.Result restart(Path newHome) {
+        String script = home.resolve("bin/restart").toString();
+        Shell.Result result = newHome == null ? lab.tryExec(lab.router(), script) : lab.tryExec(lab.router(), script, newHome.toString());
+        if (result.exitCode() == 0 && newHome != null) {
+            home = newHome;
+        }
+        return result;
     }
 
     public Path home() {
@@ -334,10 +369,12 @@ public final class RuntimeUnderTest implements AutoCloseable {
             Shell.tryRun(WAIT, home.resolve("bin/stop").toString());
             started = false;
         }
-        try (Stream<Path> paths = Files.walk(home)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException e) {
-            // Leftovers in /tmp are harmless; the test result matters more.
+        for (Path installation : homes) {
+            try (Stream<Path> paths = Files.walk(installation)) {
+                paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            } catch (IOException e) {
+                // Leftovers in /tmp are harmless; the test result matters more.
+            }
         }
     }
 

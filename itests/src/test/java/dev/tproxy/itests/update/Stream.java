@@ -20,6 +20,8 @@ final class Stream {
     private volatile boolean stopping;
     private volatile long read;
     private volatile long longestGapNanos;
+    /** The longest silence since {@link #takeRecentGapMillis} was last called. */
+    private volatile long recentGapNanos;
     private volatile String failure;
     private final Thread writer;
     private final Thread reader;
@@ -66,6 +68,7 @@ final class Stream {
             for (int n; (n = in.read(buffer)) > 0; ) {
                 long now = System.nanoTime();
                 longestGapNanos = Math.max(longestGapNanos, now - last);
+                recentGapNanos = Math.max(recentGapNanos, now - last);
                 last = now;
                 for (int i = 0; i < n; i++) {
                     if (expectedAt == CHUNK) {
@@ -103,6 +106,13 @@ final class Stream {
 
     long bytesRead() {
         return read;
+    }
+
+    /** The longest silence between reads since the last call (including the silence going on now). */
+    long takeRecentGapMillis() {
+        long gap = recentGapNanos;
+        recentGapNanos = 0;
+        return gap / 1_000_000;
     }
 
     long longestGapMillis() {

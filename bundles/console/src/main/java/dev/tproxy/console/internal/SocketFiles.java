@@ -69,10 +69,19 @@ final class SocketFiles {
             throw new IOException(socket + " exists and is not a socket; not removing it");
         }
         if (answers(socket)) {
-            throw new IOException("another console already listens on " + socket);
+            throw new BusyException("another console already listens on " + socket);
         }
         Files.delete(socket);
         return true;
+    }
+
+    /** The socket answers: another runtime's console is on it. */
+    static final class BusyException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        BusyException(String message) {
+            super(message);
+        }
     }
 
     static void restrictToOwner(Path socket) throws IOException {

@@ -22,7 +22,9 @@ import org.osgi.service.log.LoggerFactory;
  *
  * <p>The socket path is the framework property {@value #SOCKET_PROPERTY}, by default
  * {@code ${tproxy.home}/data/console.sock}. A stale socket left by a runtime that died is removed at
- * activation; the socket is deleted at deactivation.
+ * activation; the socket is deleted at deactivation. In a runtime that takes over from a running one (bin/restart:
+ * the framework property {@value #HANDOVER_PROPERTY} is set), a console that still answers on the path is the old
+ * runtime's: this one waits for it to go and then takes the path.
  *
  * <p>Protocol (version 1, framed, request/reply; the wire format is in {@link FrameCodec}): the client sends a
  * COMMAND frame holding one command line; the runtime answers with OUT and ERR frames (the command's output and
@@ -37,17 +39,24 @@ import org.osgi.service.log.LoggerFactory;
 public final class UnixSocketConsole {
     static final String SOCKET_PROPERTY = "tproxy.console.socket";
     static final String HOME_PROPERTY = "tproxy.home";
+    static final String HANDOVER_PROPERTY = "tproxy.handover.receive";
+    private static final long WAIT_TICK_MILLIS = 100;
+    private static final long WAIT_LIMIT_MILLIS = 120_000;
 
     private final Path socket;
     private final ConsoleConnection connection;
     private final Logger log;
+    private boolean handingOver;
     private ConsoleServer server;
+    private Thread waiter;
+    private boolean closed;
 
     @Activate
     public UnixSocketConsole(@Reference CommandProcessor processor,
                              @Reference(service = LoggerFactory.class) Logger log,
                              BundleContext context) {
         this(processor, log, socketPath(context::getProperty));
+        this.handingOver = context.getProperty(HANDOVER_PROPERTY) != null;
     }
 
     UnixSocketConsole(CommandProcessor processor, Logger log, Path socket) {
@@ -57,10 +66,19 @@ public final class UnixSocketConsole {
     }
 
     @Activate
-    void activate() throws IOException {
+    synchronized void activate() throws IOException {
         try {
-            server = ConsoleServer.open(socket, (channel, id) ->
-                connection.serve(Channels.newInputStream(channel), Channels.newOutputStream(channel), id), log);
+            server = open();
+        } catch (SocketFiles.BusyException e) {
+            if (!handingOver) {
+                log.error("console: cannot listen on {}: {}", socket, e.getMessage());
+                throw e;
+            }
+            log.info("console: {} is the previous runtime's until it stops; waiting", socket);
+            waiter = new Thread(this::waitForPrevious, "tproxy-console-wait");
+            waiter.setDaemon(true);
+            waiter.start();
+            return;
         } catch (IOException e) {
             log.error("console: cannot listen on {}: {}", socket, e.getMessage());
             throw e;
@@ -68,10 +86,53 @@ public final class UnixSocketConsole {
         log.info("console: listening on {}", server.path());
     }
 
+    private ConsoleServer open() throws IOException {
+        return ConsoleServer.open(socket, (channel, id) ->
+            connection.serve(Channels.newInputStream(channel), Channels.newOutputStream(channel), id), log);
+    }
+
+    /** Takes the path once the previous runtime's console is gone. */
+    private void waitForPrevious() {
+        long deadline = System.nanoTime() + WAIT_LIMIT_MILLIS * 1_000_000;
+        while (System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(WAIT_TICK_MILLIS);
+                synchronized (this) {
+                    if (closed) {
+                        return;
+                    }
+                    server = open();
+                    log.info("console: listening on {}", server.path());
+                    return;
+                }
+            } catch (SocketFiles.BusyException e) {
+                // still the previous runtime's
+            } catch (IOException e) {
+                log.error("console: cannot listen on {}: {}", socket, e.getMessage());
+                return;
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+        log.error("console: {} was still another runtime's after {} s; no console in this runtime", socket, WAIT_LIMIT_MILLIS / 1000);
+    }
+
     @Deactivate
     void deactivate() {
-        server.close();
-        log.info("console: closed {}", server.path());
+        Thread waiting;
+        ConsoleServer open;
+        synchronized (this) {
+            closed = true;
+            waiting = waiter;
+            open = server;
+        }
+        if (waiting != null) {
+            waiting.interrupt();
+        }
+        if (open != null) {
+            open.close();
+            log.info("console: closed {}", open.path());
+        }
     }
 
     static Path socketPath(UnaryOperator<String> properties) {

@@ -8,7 +8,11 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
+import java.util.Optional;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -38,6 +42,10 @@ public final class MetricsServer {
     private HttpServer server;
     private ExecutorService thread;
     private MetricsEndpoint endpoint;
+    /** A bind that failed with no endpoint open is tried again every second, on a timer made when needed. */
+    private ScheduledExecutorService retryTimer;
+    private Optional<ScheduledFuture<?>> pendingRetry = Optional.empty();
+    private boolean retrying;
 
     /** Without it (native-socket not running) scrapes run at normal priority. */
     private final ThreadPriorities priorities;
@@ -66,7 +74,9 @@ public final class MetricsServer {
 
     @Activate
     @Modified
-    void configure(MetricsConfig config) {
+    synchronized void configure(MetricsConfig config) {
+        pendingRetry.ifPresent(retry -> retry.cancel(false));
+        pendingRetry = Optional.empty();
         MetricsEndpoint next;
         try {
             next = MetricsEndpoint.from(config.address(), config.port());
@@ -91,10 +101,26 @@ public final class MetricsServer {
             opened = HttpServer.create(next.socketAddress(), 16);
         } catch (IOException e) {
             executor.shutdown();
-            log.error("metrics: cannot listen on {}: {}{}", next, e.getMessage(),
-                    endpoint == null ? "" : "; keeping http://" + endpoint + "/metrics");
+            if (endpoint == null) {
+                // e.g. the previous runtime still holds the port during bin/restart: it is free a moment later
+                if (!retrying) {
+                    log.error("metrics: cannot listen on {}: {}; trying again every second", next, e.getMessage());
+                }
+                retrying = true;
+                if (retryTimer == null) {
+                    retryTimer = Executors.newSingleThreadScheduledExecutor(runnable -> {
+                        Thread timer = new Thread(runnable, "tproxy-metrics-retry");
+                        timer.setDaemon(true);
+                        return timer;
+                    });
+                }
+                pendingRetry = Optional.of(retryTimer.schedule(() -> configure(config), 1, TimeUnit.SECONDS));
+            } else {
+                log.error("metrics: cannot listen on {}: {}; keeping http://{}/metrics", next, e.getMessage(), endpoint);
+            }
             return;
         }
+        retrying = false;
         opened.createContext("/metrics", this::scrape);
         opened.setExecutor(executor);
         opened.start();
@@ -106,7 +132,11 @@ public final class MetricsServer {
     }
 
     @Deactivate
-    void deactivate() {
+    synchronized void deactivate() {
+        pendingRetry = Optional.empty();
+        if (retryTimer != null) {
+            retryTimer.shutdownNow();
+        }
         close();
         if (endpoint != null) {
             log.info("metrics: closed http://{}/metrics", endpoint);

@@ -1,5 +1,6 @@
 package dev.tproxy.socket.api;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,18 @@ public interface HandleParking {
 
     /** The keys parked now that start with {@code prefix}, in the order they were parked. */
     List<String> keys(String prefix);
+
+    /**
+     * Hands everything parked here to another runtime process of this user, waiting at the AF_UNIX socket
+     * {@code socket} (it listens there when started with the framework property {@code tproxy.handover.receive}):
+     * descriptors with SCM_RIGHTS, state and what is left of each grace period as bytes. Two-phase: only once the
+     * receiver confirmed it holds everything are the handles here closed, and only then does the receiver park
+     * them, so a connection never has two owners. On failure everything stays parked here, as before.
+     *
+     * @return the receiver's process id
+     * @throws IOException when the hand-over did not complete (nothing was given away)
+     */
+    long handOver(String socket, Duration timeout) throws IOException;
 
     /** What was parked under one key. */
     record Parked(String key, Map<String, Object> state, List<NativeHandle> handles) {}

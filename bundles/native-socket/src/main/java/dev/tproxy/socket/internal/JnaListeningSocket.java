@@ -14,6 +14,11 @@ final class JnaListeningSocket extends Descriptor implements ListeningSocket {
         this.localAddress = localAddress;
     }
 
+    /** A listening socket received from another process (a hand-over): its descriptor becomes this handle's. */
+    static JnaListeningSocket adopt(int fd) {
+        return new JnaListeningSocket(fd, SocketCalls.localAddress(fd));
+    }
+
     static JnaListeningSocket open(ListenOptions options) {
         int family = SockAddr.family(options.address());
         int fd = SocketCalls.openStream(family);

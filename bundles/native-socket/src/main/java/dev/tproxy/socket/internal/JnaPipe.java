@@ -35,6 +35,15 @@ final class JnaPipe extends Descriptor implements Pipe {
         return new JnaPipe(readFd, writeFd, capacity);
     }
 
+    /** A pipe received from another process (a hand-over), with the bytes still in it. */
+    static JnaPipe adopt(int readFd, int writeFd) {
+        int capacity = LibC.fcntl(writeFd, Linux.F_GETPIPE_SZ, 0);
+        if (capacity < 0) {
+            throw Errors.lastError("fcntl(F_GETPIPE_SZ)");
+        }
+        return new JnaPipe(readFd, writeFd, capacity);
+    }
+
     int writeFd() {
         int value = writeFd.get();
         if (value < 0) {

@@ -48,6 +48,12 @@ final class LibC {
 
     static native long sendto(int fd, long buffer, long length, int flags, long address, int addressLength);
 
+    static native long sendmsg(int fd, long message, int flags);
+
+    static native long recvmsg(int fd, long message, int flags);
+
+    static native int poll(long fds, long count, int timeoutMillis);
+
     static native long read(int fd, long buffer, long length);
 
     static native long write(int fd, long buffer, long length);

@@ -12,6 +12,7 @@ final class Linux {
     static final int AF_INET6 = 10;
     static final int SOCK_STREAM = 1;
     static final int SOCK_DGRAM = 2;
+    static final int SOCK_SEQPACKET = 5;
     /** sizeof(struct sockaddr_un): sa_family_t then char sun_path[108]. */
     static final int SIZEOF_SOCKADDR_UN = 110;
     static final int SOCK_NONBLOCK = 0x800;
@@ -27,6 +28,8 @@ final class Linux {
     static final int SO_LINGER = 13;
     static final int SO_REUSEPORT = 15;
     static final int SO_MARK = 36;
+    static final int SO_PEERCRED = 17;
+    static final int SCM_RIGHTS = 1;
     static final int IP_TRANSPARENT = 19;
     static final int IP_BIND_ADDRESS_NO_PORT = 24;
     static final int IPV6_V6ONLY = 26;
@@ -38,6 +41,9 @@ final class Linux {
     static final int MSG_DONTWAIT = 0x40;
     static final int MSG_PEEK = 0x2;
     static final int MSG_TRUNC = 0x20;
+    static final int MSG_CTRUNC = 0x8;
+    static final int MSG_CMSG_CLOEXEC = 0x40000000;
+    static final int POLLIN = 0x1;
     static final int PROT_READ = 0x1;
     static final int PROT_WRITE = 0x2;
     static final int MAP_PRIVATE = 0x02;
@@ -71,6 +77,20 @@ final class Linux {
     static final int OFFSETOF_SIN6_SCOPE_ID = 24;
     static final int SIZEOF_LINGER = 8;
     static final int SIZEOF_RLIMIT = 16;
+    /** struct msghdr, struct iovec, struct cmsghdr (64-bit layouts) and struct ucred, struct pollfd. */
+    static final int SIZEOF_MSGHDR = 56;
+    static final int OFFSETOF_MSG_IOV = 16;
+    static final int OFFSETOF_MSG_IOVLEN = 24;
+    static final int OFFSETOF_MSG_CONTROL = 32;
+    static final int OFFSETOF_MSG_CONTROLLEN = 40;
+    static final int OFFSETOF_MSG_FLAGS = 48;
+    static final int SIZEOF_IOVEC = 16;
+    static final int SIZEOF_CMSGHDR = 16;
+    static final int OFFSETOF_CMSG_LEVEL = 8;
+    static final int OFFSETOF_CMSG_TYPE = 12;
+    static final int SIZEOF_UCRED = 12;
+    static final int SIZEOF_POLLFD = 8;
+    static final int OFFSETOF_POLLFD_REVENTS = 6;
     /** struct epoll_event is packed on x86-64 (12 bytes, data at 4) and naturally aligned elsewhere (16, at 8). */
     static final int SIZEOF_EPOLL_EVENT = isPackedEpollEvent() ? 12 : 16;
     static final int OFFSETOF_EPOLL_EVENT_DATA = isPackedEpollEvent() ? 4 : 8;

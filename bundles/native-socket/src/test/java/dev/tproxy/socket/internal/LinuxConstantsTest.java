@@ -35,6 +35,19 @@ class LinuxConstantsTest {
             Map.entry("OFFSETOF_SIN6_SCOPE_ID", "offsetof(struct sockaddr_in6, sin6_scope_id)"),
             Map.entry("SIZEOF_LINGER", "sizeof(struct linger)"),
             Map.entry("SIZEOF_RLIMIT", "sizeof(struct rlimit)"),
+            Map.entry("SIZEOF_MSGHDR", "sizeof(struct msghdr)"),
+            Map.entry("OFFSETOF_MSG_IOV", "offsetof(struct msghdr, msg_iov)"),
+            Map.entry("OFFSETOF_MSG_IOVLEN", "offsetof(struct msghdr, msg_iovlen)"),
+            Map.entry("OFFSETOF_MSG_CONTROL", "offsetof(struct msghdr, msg_control)"),
+            Map.entry("OFFSETOF_MSG_CONTROLLEN", "offsetof(struct msghdr, msg_controllen)"),
+            Map.entry("OFFSETOF_MSG_FLAGS", "offsetof(struct msghdr, msg_flags)"),
+            Map.entry("SIZEOF_IOVEC", "sizeof(struct iovec)"),
+            Map.entry("SIZEOF_CMSGHDR", "sizeof(struct cmsghdr)"),
+            Map.entry("OFFSETOF_CMSG_LEVEL", "offsetof(struct cmsghdr, cmsg_level)"),
+            Map.entry("OFFSETOF_CMSG_TYPE", "offsetof(struct cmsghdr, cmsg_type)"),
+            Map.entry("SIZEOF_UCRED", "sizeof(struct ucred)"),
+            Map.entry("SIZEOF_POLLFD", "sizeof(struct pollfd)"),
+            Map.entry("OFFSETOF_POLLFD_REVENTS", "offsetof(struct pollfd, revents)"),
             Map.entry("SIZEOF_EPOLL_EVENT", "sizeof(struct epoll_event)"),
             Map.entry("OFFSETOF_EPOLL_EVENT_DATA", "offsetof(struct epoll_event, data)"),
             Map.entry("IN", "EPOLLIN"),
@@ -62,6 +75,7 @@ class LinuxConstantsTest {
             #include <netinet/tcp.h>
             #include <linux/sockios.h>
             #include <sys/mman.h>
+            #include <poll.h>
             """;
 
     @Test

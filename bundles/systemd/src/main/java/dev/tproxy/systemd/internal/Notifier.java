@@ -65,6 +65,17 @@ final class Notifier {
         }
     }
 
+    /**
+     * This runtime handed its listeners and connections to process {@code pid} (bin/restart): that process is the
+     * service's main process from now on, and this one's exit is no stop of the service.
+     */
+    void handedOver(long pid) {
+        if (!stoppingSent) {
+            stoppingSent = true;
+            send.accept("MAINPID=" + pid + "\nSTATUS=handed over to process " + pid);
+        }
+    }
+
     private Readiness readiness() {
         Optional<Connections> proxy = connections.get();
         if (proxy.isEmpty()) {

@@ -33,6 +33,8 @@ import org.osgi.service.log.LoggerFactory;
  */
 @Component(immediate = true)
 public final class SystemdNotifier {
+    /** The system property tproxy:handover (native-socket bundle) sets to the pid of the runtime that took over. */
+    static final String HANDED_OVER_TO = "tproxy.handed.over.to";
     /** Until READY=1 the listeners are looked at often: it is what the start waits for. */
     private static final Duration STARTING_TICK = Duration.ofMillis(50);
     private static final Duration RUNNING_TICK = Duration.ofSeconds(1);
@@ -76,7 +78,7 @@ public final class SystemdNotifier {
         executor.scheduleWithFixedDelay(() -> tick(tick), 0, STARTING_TICK.toMillis(), TimeUnit.MILLISECONDS);
         frameworkStop = event -> {
             if (event.getBundle().getBundleId() == 0 && event.getType() == BundleEvent.STOPPING) {
-                executor.execute(created::stopping);
+                executor.execute(() -> stopping(created));
             }
         };
         context.addBundleListener(frameworkStop);
@@ -113,6 +115,16 @@ public final class SystemdNotifier {
         }
     }
 
+    /** STOPPING=1, or MAINPID= of the process that took over (the native-socket bundle's tproxy:handover sets it). */
+    private static void stopping(Notifier notifier) {
+        String successor = System.getProperty(HANDED_OVER_TO);
+        if (successor != null && successor.matches("[0-9]+")) {
+            notifier.handedOver(Long.parseLong(successor));
+        } else {
+            notifier.stopping();
+        }
+    }
+
     private static Duration min(Duration a, Duration b) {
         return a.compareTo(b) <= 0 ? a : b;
     }
@@ -124,7 +136,7 @@ public final class SystemdNotifier {
         }
         ticker.ifPresent(executor -> {
             if (context.getBundle(0).getState() == Bundle.STOPPING) {
-                executor.execute(notifier::stopping);
+                executor.execute(() -> stopping(notifier));
             }
             executor.shutdown();
             try {

@@ -63,6 +63,17 @@ class NotifierTest {
     }
 
     @Test
+    void aRuntimeThatHandedOverNamesItsSuccessorAsMainProcessInsteadOfStopping() {
+        Notifier notifier = notifier(Duration.ZERO);
+        listeners = List.of(listener("default", ListenerState.RUNNING, null, "0.0.0.0:9876"));
+        notifier.tick(0);
+        notifier.handedOver(4242);
+        notifier.stopping();
+        assertEquals(List.of("READY=1\nSTATUS=default: listening on 0.0.0.0:9876", "MAINPID=4242\nSTATUS=handed over to process 4242"),
+                sent, "systemd follows the new process; no STOPPING=1");
+    }
+
+    @Test
     void aListenerOnlyTheConsoleConfiguredIsWaitedForToo() {
         listeners = List.of(listener("default", ListenerState.RUNNING, null, "0.0.0.0:9876"),
             listener("extra", ListenerState.FAILED, "port: must be 1..65535, was 0"));

@@ -2,6 +2,7 @@ package dev.tproxy.proxy.internal.engine;
 
 import dev.tproxy.socket.api.HandleParking;
 import dev.tproxy.socket.api.NativeHandle;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,6 +20,11 @@ final class ParkingDouble implements HandleParking, AutoCloseable {
         if (previous != null) {
             previous.handles().forEach(NativeHandle::close);
         }
+    }
+
+    @Override
+    public long handOver(String socket, Duration timeout) throws IOException {
+        throw new IOException("no other process in unit tests");
     }
 
     @Override

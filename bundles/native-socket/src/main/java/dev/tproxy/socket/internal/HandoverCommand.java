@@ -1,0 +1,103 @@
+package dev.tproxy.socket.internal;
+
+import dev.tproxy.socket.api.HandleParking;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+
+/**
+ * {@code tproxy:handover SOCKET}, run by bin/restart in the running runtime: stops the bundles that use
+ * {@link HandleParking} (the proxy parks its listening sockets and every live relay, as for a hot update), hands
+ * everything parked to the new runtime waiting at SOCKET, and stops this runtime. If the hand-over fails, those
+ * bundles start again, adopt what they parked, and this runtime goes on serving; the command then fails.
+ */
+@Component(service = Object.class, property = {"osgi.command.scope=tproxy", "osgi.command.function=handover"})
+public final class HandoverCommand {
+    /** Set (to the receiver's pid) once this runtime handed everything over: its stop is then no stop of the service. */
+    public static final String HANDED_OVER_TO = "tproxy.handed.over.to";
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    /** Time for the console to send the command's answer before the framework stops. */
+    private static final long STOP_DELAY_MILLIS = 300;
+
+    private final BundleContext context;
+    private final HandleParking parking;
+    private final Logger logger;
+
+    @Activate
+    public HandoverCommand(BundleContext context, @Reference HandleParking parking,
+            @Reference(service = LoggerFactory.class) Logger logger) {
+        this.context = context;
+        this.parking = parking;
+        this.logger = logger;
+    }
+
+    public String handover(String socket) throws BundleException {
+        return handover(socket, (int) TIMEOUT.toSeconds());
+    }
+
+    /** ... with {@code seconds} for each step of the receiver (hold, adopt) instead of 10. */
+    public synchronized String handover(String socket, int seconds) throws BundleException {
+        if (seconds < 1) {
+            throw new IllegalArgumentException("timeout: " + seconds + " is not a number of seconds (1 or more)");
+        }
+        List<Bundle> users = users();
+        long start = System.nanoTime();
+        for (Bundle user : users) {
+            user.stop(Bundle.STOP_TRANSIENT);
+        }
+        long pid;
+        try {
+            pid = parking.handOver(socket, Duration.ofSeconds(seconds));
+        } catch (IOException | RuntimeException e) {
+            for (Bundle user : users) {
+                user.start(Bundle.START_TRANSIENT);
+            }
+            logger.error("hand-over to {} failed: {}; this runtime goes on serving", socket, e.getMessage());
+            throw new IllegalStateException("hand-over to " + socket + " failed: " + e.getMessage() + "; this runtime goes on serving", e);
+        }
+        System.setProperty(HANDED_OVER_TO, Long.toString(pid));
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        logger.info("hand-over: process {} took over in {} ms; this runtime stops", pid, millis);
+        Thread stopper = new Thread(this::stopFramework, "tproxy-handover-stop");
+        stopper.setDaemon(true);
+        stopper.start();
+        return "handed over to process " + pid + " in " + millis + " ms; this runtime (pid " + ProcessHandle.current().pid()
+                + ") stops";
+    }
+
+    /** The bundles that hold this service, other than this one: the ones that park what they own when they stop. */
+    private List<Bundle> users() {
+        List<Bundle> users = new ArrayList<>();
+        ServiceReference<HandleParking> reference = context.getServiceReference(HandleParking.class);
+        Bundle[] using = reference == null ? null : reference.getUsingBundles();
+        if (using != null) {
+            for (Bundle bundle : using) {
+                if (bundle.getBundleId() != context.getBundle().getBundleId() && bundle.getState() == Bundle.ACTIVE) {
+                    users.add(bundle);
+                }
+            }
+        }
+        return users;
+    }
+
+    private void stopFramework() {
+        try {
+            Thread.sleep(STOP_DELAY_MILLIS);
+            context.getBundle(0).stop();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (BundleException | RuntimeException e) {
+            logger.error("hand-over done, but the framework did not stop: {}", e.toString());
+        }
+    }
+}

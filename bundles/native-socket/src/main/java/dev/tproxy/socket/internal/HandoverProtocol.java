@@ -1,0 +1,151 @@
+package dev.tproxy.socket.internal;
+
+import dev.tproxy.socket.api.HandleParking.Parked;
+import dev.tproxy.socket.api.NativeHandle;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * What two runtimes say over a {@link SeqPacketChannel} to move every parked entry from the old process to the
+ * new one. The sender (its users stopped, so nothing of what is parked is in use) sends one ENTRY message per
+ * entry with its descriptors beside it, then DONE with the count; the receiver answers HELD once it holds them all,
+ * parks them for its own users, and answers ADOPTED once they have claimed every entry that holds a handle. Only
+ * then does the sender close its copies. A receiver that does not adopt in time is killed (its pid is known from
+ * the connection) before the sender takes its entries back, so a connection is never relayed by two processes.
+ */
+final class HandoverProtocol {
+    private static final byte ENTRY = 'E';
+    private static final byte DONE = 'D';
+    private static final byte HELD = 'H';
+    private static final byte ADOPTED = 'A';
+    private static final Duration KILL_WAIT = Duration.ofSeconds(5);
+
+    private HandoverProtocol() {}
+
+    /** A parked entry and what is left of its grace period. */
+    record Entry(Parked parked, Duration grace) {}
+
+    /** What a receiver got, and the connection on which it confirms the adoption. */
+    record Received(List<Entry> entries, SeqPacketChannel channel) {}
+
+    /**
+     * Sends {@code entries} to the receiver at {@code socket} and waits until it adopted them. When this returns,
+     * the receiver owns them: the caller closes its handles. When it throws, no other process holds them any more.
+     *
+     * @return the receiver's process id
+     */
+    static long send(Path socket, List<Entry> entries, Duration timeout) throws IOException {
+        try (SeqPacketChannel channel = SeqPacketChannel.connect(socket)) {
+            for (Entry entry : entries) {
+                ParkedCodec.Encoded encoded = ParkedCodec.encode(entry.parked(), entry.grace());
+                channel.send(tagged(ENTRY, encoded.bytes()), encoded.descriptors());
+            }
+            channel.send(counted(DONE, entries.size()));
+            expect(channel, HELD, entries.size(), timeout, "hold");
+            long pid = channel.peerPid();
+            try {
+                expect(channel, ADOPTED, entries.size(), timeout, "adopt");
+            } catch (IOException e) {
+                throw new IOException(e.getMessage() + (killAndWait(pid) ? "; process " + pid + " was killed" : ""), e);
+            }
+            return pid;
+        }
+    }
+
+    private static void expect(SeqPacketChannel channel, byte tag, int count, Duration timeout, String verb) throws IOException {
+        SeqPacketChannel.Message reply;
+        try {
+            reply = channel.receive(timeout);
+        } catch (IOException e) {
+            throw new IOException("the receiver did not " + verb + " the " + count + " entries: " + e.getMessage(), e);
+        }
+        Arrays.stream(reply.descriptors()).forEach(LibC::close);
+        byte[] bytes = reply.bytes();
+        if (bytes.length != 5 || bytes[0] != tag || ByteBuffer.wrap(bytes, 1, 4).getInt() != count) {
+            throw new IOException("the receiver did not " + verb + " the " + count + " entries ("
+                    + (bytes.length == 0 ? "it closed the connection" : "it answered " + bytes.length + " bytes") + ")");
+        }
+    }
+
+    /** Kills the receiver and waits until it is gone; false when it is this process (unit tests) or already gone. */
+    private static boolean killAndWait(long pid) {
+        if (pid == ProcessHandle.current().pid()) {
+            return false;
+        }
+        return ProcessHandle.of(pid).map(process -> {
+            process.destroyForcibly();
+            long deadline = System.nanoTime() + KILL_WAIT.toNanos();
+            while (running(pid) && System.nanoTime() < deadline) {
+                LockSupport.parkNanos(10_000_000);
+            }
+            return true;
+        }).orElse(false);
+    }
+
+    /** Whether {@code pid} still runs: a zombie (killed, not yet reaped by its parent) holds no descriptor any more. */
+    private static boolean running(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Waits at {@code socket} for one sender and takes what it hands over. The caller parks the entries for its
+     * users and calls {@link #confirmAdopted} once they claimed them; the entries are the caller's once this
+     * returns.
+     */
+    static Received receive(Path socket, Duration timeout) throws IOException {
+        List<Entry> received = new ArrayList<>();
+        SeqPacketChannel channel = SeqPacketChannel.acceptOne(socket, timeout);
+        try {
+            while (true) {
+                SeqPacketChannel.Message message = channel.receive(timeout);
+                byte[] bytes = message.bytes();
+                if (bytes.length > 0 && bytes[0] == ENTRY) {
+                    ParkedCodec.Decoded decoded = ParkedCodec.decode(Arrays.copyOfRange(bytes, 1, bytes.length), message.descriptors());
+                    received.add(new Entry(decoded.parked(), decoded.grace()));
+                    continue;
+                }
+                Arrays.stream(message.descriptors()).forEach(LibC::close);
+                if (bytes.length != 5 || bytes[0] != DONE || ByteBuffer.wrap(bytes, 1, 4).getInt() != received.size()) {
+                    throw new IOException(bytes.length == 0 ? "the sender closed the connection after " + received.size() + " entries"
+                            : "unexpected hand-over message after " + received.size() + " entries");
+                }
+                channel.send(counted(HELD, received.size()));
+                return new Received(received, channel);
+            }
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            received.forEach(entry -> entry.parked().handles().forEach(NativeHandle::close));
+            throw e;
+        }
+    }
+
+    /** Tells the sender that every entry was adopted here: it closes its copies then. */
+    static void confirmAdopted(Received received) throws IOException {
+        try (SeqPacketChannel channel = received.channel()) {
+            channel.send(counted(ADOPTED, received.entries().size()));
+        }
+    }
+
+    private static byte[] counted(byte tag, int count) {
+        return ByteBuffer.allocate(5).put(tag).putInt(count).array();
+    }
+
+    private static byte[] tagged(byte tag, byte[] payload) {
+        byte[] message = new byte[payload.length + 1];
+        message[0] = tag;
+        System.arraycopy(payload, 0, message, 1, payload.length);
+        return message;
+    }
+}

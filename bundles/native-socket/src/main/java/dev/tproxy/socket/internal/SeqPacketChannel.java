@@ -1,0 +1,228 @@
+package dev.tproxy.socket.internal;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
+import dev.tproxy.socket.api.Errno;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Arrays;
+
+/**
+ * A blocking AF_UNIX {@code SOCK_SEQPACKET} connection between two runtimes on one host: each message arrives
+ * whole and alone, with the descriptors sent beside it (SCM_RIGHTS). Every wait has a deadline. Rarely used (a
+ * restart), so it allocates freely.
+ */
+final class SeqPacketChannel implements AutoCloseable {
+    /** Large enough for a parked relay with a full copy buffer; the kernel's default socket buffer is ~208 KiB. */
+    static final int MAX_MESSAGE = 160 * 1024;
+    /** SCM_MAX_FD is 253; a parked entry carries a handful. */
+    static final int MAX_DESCRIPTORS = 64;
+    private static final int PATH_OFFSET = 2;
+
+    private final int fd;
+
+    private SeqPacketChannel(int fd) {
+        this.fd = fd;
+    }
+
+    /** A received message: its bytes and the descriptors that came with it (now this process's, close-on-exec). */
+    record Message(byte[] bytes, int[] descriptors) {}
+
+    /**
+     * Binds a listening socket at {@code path} (replacing a socket file left there; the file is made owner-only
+     * before anyone can connect) and waits for one connection from a process of this user.
+     */
+    static SeqPacketChannel acceptOne(Path path, Duration timeout) throws IOException {
+        int listener = open();
+        try {
+            Files.deleteIfExists(path);
+            try (Memory address = address(path.toString())) {
+                if (LibC.bind(listener, Pointer.nativeValue(address), (int) address.size()) != 0) {
+                    throw new IOException(Errors.lastError("bind(" + path + ")").getMessage());
+                }
+            }
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+            if (LibC.listen(listener, 1) != 0) {
+                throw new IOException(Errors.lastError("listen(" + path + ")").getMessage());
+            }
+            awaitReadable(listener, timeout, "a connection on " + path);
+            int accepted = LibC.accept4(listener, 0, 0, Linux.SOCK_CLOEXEC);
+            if (accepted < 0) {
+                throw new IOException(Errors.lastError("accept(" + path + ")").getMessage());
+            }
+            SeqPacketChannel channel = new SeqPacketChannel(accepted);
+            long ownUid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+            if (channel.peerUid() != ownUid) {
+                channel.close();
+                throw new IOException("refused a connection on " + path + " from uid " + channel.peerUid());
+            }
+            return channel;
+        } finally {
+            LibC.close(listener);
+            Files.deleteIfExists(path);
+        }
+    }
+
+    static SeqPacketChannel connect(Path path) throws IOException {
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException("no hand-over socket at " + path);
+        }
+        int fd = open();
+        try (Memory address = address(path.toString())) {
+            if (LibC.connect(fd, Pointer.nativeValue(address), (int) address.size()) != 0) {
+                throw new IOException(Errors.lastError("connect(" + path + ")").getMessage());
+            }
+            return new SeqPacketChannel(fd);
+        } catch (IOException | RuntimeException e) {
+            LibC.close(fd);
+            throw e;
+        }
+    }
+
+    private static int open() throws IOException {
+        int fd = LibC.socket(Linux.AF_UNIX, Linux.SOCK_SEQPACKET | Linux.SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            throw new IOException(Errors.lastError("socket(AF_UNIX, SOCK_SEQPACKET)").getMessage());
+        }
+        return fd;
+    }
+
+    private static Memory address(String path) {
+        byte[] bytes = JnaUnixDatagrams.encode(path);
+        Memory address = new Memory(PATH_OFFSET + bytes.length + 1);
+        address.clear();
+        address.setShort(0, (short) Linux.AF_UNIX);
+        address.write(PATH_OFFSET, bytes, 0, bytes.length);
+        return address;
+    }
+
+    /** The process id on the other end (SO_PEERCRED), as the kernel saw it when the connection was made. */
+    long peerPid() throws IOException {
+        return credential(0);
+    }
+
+    private long peerUid() throws IOException {
+        return credential(4);
+    }
+
+    private long credential(int offset) throws IOException {
+        try (Memory ucred = new Memory(Linux.SIZEOF_UCRED); Memory length = new Memory(4)) {
+            length.setInt(0, Linux.SIZEOF_UCRED);
+            if (LibC.getsockopt(fd, Linux.SOL_SOCKET, Linux.SO_PEERCRED, Pointer.nativeValue(ucred), Pointer.nativeValue(length)) != 0) {
+                throw new IOException(Errors.lastError("getsockopt(SO_PEERCRED)").getMessage());
+            }
+            return ucred.getInt(offset) & 0xffffffffL;
+        }
+    }
+
+    void send(byte[] bytes, int... descriptors) throws IOException {
+        if (bytes.length == 0 || bytes.length > MAX_MESSAGE || descriptors.length > MAX_DESCRIPTORS) {
+            throw new IOException("hand-over message of " + bytes.length + " bytes with " + descriptors.length + " descriptors");
+        }
+        int controlLength = descriptors.length == 0 ? 0 : Linux.SIZEOF_CMSGHDR + align(4 * descriptors.length);
+        try (Memory data = new Memory(bytes.length); Memory iov = new Memory(Linux.SIZEOF_IOVEC);
+                Memory control = new Memory(Math.max(8, controlLength)); Memory header = new Memory(Linux.SIZEOF_MSGHDR)) {
+            data.write(0, bytes, 0, bytes.length);
+            iov.setLong(0, Pointer.nativeValue(data));
+            iov.setLong(8, bytes.length);
+            control.clear();
+            header.clear();
+            header.setLong(Linux.OFFSETOF_MSG_IOV, Pointer.nativeValue(iov));
+            header.setLong(Linux.OFFSETOF_MSG_IOVLEN, 1);
+            if (descriptors.length > 0) {
+                control.setLong(0, Linux.SIZEOF_CMSGHDR + 4L * descriptors.length);
+                control.setInt(Linux.OFFSETOF_CMSG_LEVEL, Linux.SOL_SOCKET);
+                control.setInt(Linux.OFFSETOF_CMSG_TYPE, Linux.SCM_RIGHTS);
+                control.write(Linux.SIZEOF_CMSGHDR, descriptors, 0, descriptors.length);
+                header.setLong(Linux.OFFSETOF_MSG_CONTROL, Pointer.nativeValue(control));
+                header.setLong(Linux.OFFSETOF_MSG_CONTROLLEN, controlLength);
+            }
+            while (true) {
+                long sent = LibC.sendmsg(fd, Pointer.nativeValue(header), Linux.MSG_NOSIGNAL);
+                if (sent == bytes.length) {
+                    return;
+                }
+                int errno = Errors.errno();
+                if (sent >= 0 || errno != Errno.EINTR) {
+                    throw new IOException(sent >= 0 ? "sendmsg sent " + sent + " of " + bytes.length + " bytes"
+                            : Errors.of("sendmsg", errno).getMessage());
+                }
+            }
+        }
+    }
+
+    /** The next message; an empty message with no descriptors when the other end closed. */
+    Message receive(Duration timeout) throws IOException {
+        awaitReadable(fd, timeout, "a hand-over message");
+        int controlLength = Linux.SIZEOF_CMSGHDR + align(4 * MAX_DESCRIPTORS);
+        try (Memory data = new Memory(MAX_MESSAGE); Memory iov = new Memory(Linux.SIZEOF_IOVEC);
+                Memory control = new Memory(controlLength); Memory header = new Memory(Linux.SIZEOF_MSGHDR)) {
+            iov.setLong(0, Pointer.nativeValue(data));
+            iov.setLong(8, MAX_MESSAGE);
+            control.clear();
+            header.clear();
+            header.setLong(Linux.OFFSETOF_MSG_IOV, Pointer.nativeValue(iov));
+            header.setLong(Linux.OFFSETOF_MSG_IOVLEN, 1);
+            header.setLong(Linux.OFFSETOF_MSG_CONTROL, Pointer.nativeValue(control));
+            header.setLong(Linux.OFFSETOF_MSG_CONTROLLEN, controlLength);
+            long received;
+            do {
+                received = LibC.recvmsg(fd, Pointer.nativeValue(header), Linux.MSG_CMSG_CLOEXEC);
+            } while (received < 0 && Errors.errno() == Errno.EINTR);
+            if (received < 0) {
+                throw new IOException(Errors.lastError("recvmsg").getMessage());
+            }
+            int[] descriptors = descriptors(control, header.getLong(Linux.OFFSETOF_MSG_CONTROLLEN));
+            int flags = header.getInt(Linux.OFFSETOF_MSG_FLAGS);
+            if ((flags & (Linux.MSG_TRUNC | Linux.MSG_CTRUNC)) != 0) {
+                Arrays.stream(descriptors).forEach(LibC::close);
+                throw new IOException("hand-over message truncated (flags 0x" + Integer.toHexString(flags) + ")");
+            }
+            return new Message(data.getByteArray(0, (int) received), descriptors);
+        }
+    }
+
+    private static int[] descriptors(Memory control, long controlLength) {
+        if (controlLength < Linux.SIZEOF_CMSGHDR || control.getInt(Linux.OFFSETOF_CMSG_LEVEL) != Linux.SOL_SOCKET
+                || control.getInt(Linux.OFFSETOF_CMSG_TYPE) != Linux.SCM_RIGHTS) {
+            return new int[0];
+        }
+        int count = (int) ((control.getLong(0) - Linux.SIZEOF_CMSGHDR) / 4);
+        return control.getIntArray(Linux.SIZEOF_CMSGHDR, count);
+    }
+
+    private static void awaitReadable(int fd, Duration timeout, String what) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (Memory pollfd = new Memory(Linux.SIZEOF_POLLFD)) {
+            while (true) {
+                long left = Math.max(0, (deadline - System.nanoTime()) / 1_000_000);
+                pollfd.clear();
+                pollfd.setInt(0, fd);
+                pollfd.setShort(4, (short) Linux.POLLIN);
+                int ready = LibC.poll(Pointer.nativeValue(pollfd), 1, (int) Math.min(left, Integer.MAX_VALUE));
+                if (ready > 0) {
+                    return;
+                }
+                if (ready < 0 && Errors.errno() != Errno.EINTR) {
+                    throw new IOException(Errors.lastError("poll").getMessage());
+                }
+                if (ready == 0 && left == 0) {
+                    throw new IOException(what + " did not come within " + timeout.toMillis() + " ms");
+                }
+            }
+        }
+    }
+
+    private static int align(int length) {
+        return (length + 7) & ~7;
+    }
+
+    @Override
+    public void close() {
+        LibC.close(fd);
+    }
+}

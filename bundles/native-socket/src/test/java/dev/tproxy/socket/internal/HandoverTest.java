@@ -1,0 +1,169 @@
+package dev.tproxy.socket.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tproxy.socket.api.Accepted;
+import dev.tproxy.socket.api.ConnectOptions;
+import dev.tproxy.socket.api.HandleParking.Parked;
+import dev.tproxy.socket.api.ListenOptions;
+import dev.tproxy.socket.api.ListeningSocket;
+import dev.tproxy.socket.api.NativeHandle;
+import dev.tproxy.socket.api.Pipe;
+import dev.tproxy.socket.api.StreamSocket;
+import java.io.IOException;
+import java.lang.reflect.Proxy;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.osgi.service.log.Logger;
+
+/**
+ * Two parking lots in one process stand for two runtimes: what one parks (a listening socket, a connected socket, a
+ * pipe with bytes in it, state of every allowed type) arrives in the other through the AF_UNIX socket with the
+ * same state, working descriptors and the bytes, and the sender's copies are closed only once the receiver's
+ * users claimed everything. A receiver that does not claim in time leaves everything with the sender.
+ */
+class HandoverTest {
+    private static final Logger LOGGER = (Logger) Proxy.newProxyInstance(Logger.class.getClassLoader(),
+            new Class<?>[] {Logger.class}, (proxy, method, args) -> null);
+    private final JnaTransparentSocketService service = new JnaTransparentSocketService();
+
+    @Test
+    void everythingParkedArrivesWorkingAndTheSenderLetsGoOnlyAfterTheClaims(@TempDir Path dir) throws Exception {
+        HandleParkingLot sender = new HandleParkingLot(LOGGER);
+        HandleParkingLot receiver = new HandleParkingLot(LOGGER);
+        try (ListeningSocket listener = service.listen(ListenOptions.ordinary(InetAddress.getLoopbackAddress(), 0, 16))) {
+            StreamSocket client = service.connect(ConnectOptions.asRouter(listener.localAddress(), 0));
+            Accepted accepted = acceptWithin(listener);
+            Pipe pipe = service.openPipe(65536);
+            assertEquals(5, client.write(direct("hello")));
+            awaitTrue(() -> {
+                accepted.socket().spliceTo(pipe, 5);
+                return pipe.buffered() == 5;
+            });
+            Map<String, Object> state = Map.of("id", 42L, "size", 7, "open", true, "name", "relay",
+                    "client", new InetSocketAddress("2001:2::1", 4321), "started", Instant.parse("2026-12-04T05:00:00.123456789Z"),
+                    "copy", ByteBuffer.wrap(new byte[] {1, 2, 3}));
+            sender.park("relay/1", state, List.of(accepted.socket(), pipe), Duration.ofMinutes(1));
+            sender.park("counters", Map.of("accepted", 1L), List.of(), Duration.ofMinutes(1));
+            Path socket = dir.resolve("handover.sock");
+
+            CompletableFuture<List<Parked>> claimed = CompletableFuture.supplyAsync(() -> {
+                try {
+                    receiver.receive(socket, Duration.ofSeconds(5));
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+                assertTrue(accepted.socket().isOpen() && pipe.isOpen(), "the sender keeps its copies until the claims");
+                return List.of(receiver.claim("relay/1").orElseThrow(), receiver.claim("counters").orElseThrow());
+            });
+            awaitTrue(() -> Files.exists(socket));
+            assertEquals(ProcessHandle.current().pid(), sender.handOver(socket.toString(), Duration.ofSeconds(5)));
+            List<Parked> arrived = claimed.get(5, TimeUnit.SECONDS);
+
+            assertFalse(accepted.socket().isOpen(), "the sender closed its copy of the socket");
+            assertFalse(pipe.isOpen(), "the sender closed its copy of the pipe");
+            assertEquals(List.of(), sender.keys(""));
+            Parked relay = arrived.get(0);
+            assertEquals(Map.copyOf(state), relay.state());
+            assertEquals(Map.of("accepted", 1L), arrived.get(1).state());
+            StreamSocket server = (StreamSocket) relay.handles().get(0);
+            Pipe moved = (Pipe) relay.handles().get(1);
+            assertEquals(5, moved.buffered(), "the bytes in the pipe came along");
+            assertEquals(accepted.client(), server.remoteAddress());
+            assertEquals(5, moved.spliceTo(server, 5), "the pipe's bytes go out through the handed-over socket");
+            ByteBuffer echo = ByteBuffer.allocateDirect(5);
+            awaitTrue(() -> {
+                client.read(echo);
+                return !echo.hasRemaining();
+            });
+            assertEquals("hello", text(echo));
+            client.close();
+            relay.handles().forEach(NativeHandle::close);
+        }
+    }
+
+    @Test
+    void aReceiverThatNeverClaimsLeavesEverythingWithTheSender(@TempDir Path dir) throws Exception {
+        HandleParkingLot sender = new HandleParkingLot(LOGGER);
+        HandleParkingLot receiver = new HandleParkingLot(LOGGER);
+        Pipe pipe = service.openPipe(65536);
+        sender.park("relay/7", Map.of("id", 7L), List.of(pipe), Duration.ofMinutes(1));
+        Path socket = dir.resolve("handover.sock");
+        CompletableFuture<Void> received = CompletableFuture.runAsync(() -> {
+            try {
+                receiver.receive(socket, Duration.ofSeconds(5));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        awaitTrue(() -> Files.exists(socket));
+        IOException failure = assertThrows(IOException.class, () -> sender.handOver(socket.toString(), Duration.ofMillis(300)));
+        assertTrue(failure.getMessage().contains("did not adopt"), failure.getMessage());
+        received.get(5, TimeUnit.SECONDS);
+        assertTrue(pipe.isOpen(), "the sender still holds its pipe");
+        assertEquals(List.of("relay/7"), sender.keys(""));
+        assertEquals(pipe, sender.claim("relay/7").orElseThrow().handles().get(0));
+        pipe.close();
+        receiver.deactivate();
+    }
+
+    @Test
+    void noReceiverIsAClearFailureAndKeepsEverything(@TempDir Path dir) {
+        HandleParkingLot sender = new HandleParkingLot(LOGGER);
+        Pipe pipe = service.openPipe(65536);
+        sender.park("relay/9", Map.of(), List.of(pipe), Duration.ofMinutes(1));
+        IOException failure = assertThrows(IOException.class,
+                () -> sender.handOver(dir.resolve("nobody.sock").toString(), Duration.ofSeconds(1)));
+        assertTrue(failure.getMessage().contains("no hand-over socket"), failure.getMessage());
+        assertTrue(pipe.isOpen());
+        sender.deactivate();
+        assertFalse(pipe.isOpen());
+    }
+
+    private static ByteBuffer direct(String text) {
+        byte[] bytes = text.getBytes();
+        return ByteBuffer.allocateDirect(bytes.length).put(bytes).flip();
+    }
+
+    private static String text(ByteBuffer buffer) {
+        byte[] bytes = new byte[buffer.flip().remaining()];
+        buffer.get(bytes);
+        return new String(bytes);
+    }
+
+    private static Accepted acceptWithin(ListeningSocket listener) throws InterruptedException {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            Accepted accepted = listener.accept();
+            if (accepted != null) {
+                return accepted;
+            }
+            Thread.sleep(5);
+        }
+        throw new AssertionError("nothing to accept");
+    }
+
+    private static void awaitTrue(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out");
+            }
+            Thread.sleep(5);
+        }
+    }
+}

@@ -1,0 +1,145 @@
+package dev.tproxy.itests.update;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tproxy.itests.lab.Lab;
+import dev.tproxy.itests.lab.Peers;
+import dev.tproxy.itests.lab.Shell;
+import dev.tproxy.itests.runtime.Jars;
+import dev.tproxy.itests.runtime.RuntimeUnderTest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * bin/restart under 200 verified streams and 50 new connections a second: a new JVM takes over every listening
+ * socket and every live connection from the running one, five times in a row, then once into another
+ * installation (another build), then the proxy bundle is hot-updated. Nothing may be refused, reset or lost; the
+ * connections keep their ids, the process holds as many descriptors as before. And the refusals: a new
+ * installation with an invalid etc/ starts nothing, and one whose proxy cannot start is killed once the hand-over's
+ * timeout passes, the old runtime then serving everything again.
+ */
+class RestartIT {
+    private static final int STREAMS = 200;
+    private static final int RESTARTS = 5;
+
+    @Test
+    void restartsIntoNewProcessesAndAnotherHomeLoseNoConnectionAndNoByte() throws Exception {
+        try (Lab lab = Lab.create(); Peers peers = new Peers(lab)) {
+            lab.intercept(9876, "80");
+            try (RuntimeUnderTest runtime = RuntimeUnderTest.install(lab, Map.of()).start()) {
+                VerifiedTraffic traffic = new VerifiedTraffic(peers, STREAMS);
+                List<Long> idsBefore = VerifiedTraffic.ids(runtime);
+                int fdsBefore = runtime.openFiles();
+                List<Long> pids = new ArrayList<>(List.of(runtime.pid()));
+                List<Long> pauses = new ArrayList<>();
+
+                traffic.startArrivals();
+                for (int restart = 1; restart <= RESTARTS; restart++) {
+                    traffic.takeLongestRecentPauseMillis();
+                    restart(runtime, null);
+                    pids.add(runtime.pid());
+                    Thread.sleep(1000);
+                    pauses.add(traffic.takeLongestRecentPauseMillis());
+                }
+                Path other = runtime.installAnotherHome();
+                Path otherProxy = other.resolve("deploy/dev.tproxy.proxy.jar");
+                Jars.restamp(otherProxy, otherProxy, "otherhome");
+                traffic.takeLongestRecentPauseMillis();
+                restart(runtime, other);
+                pids.add(runtime.pid());
+                assertEquals(other, runtime.home());
+                assertTrue(runtime.console("lb -s dev.tproxy.proxy").contains("otherhome"), "the other home's build runs");
+                Thread.sleep(1000);
+                pauses.add(traffic.takeLongestRecentPauseMillis());
+
+                long logFrom = runtime.logSizeNow();
+                Path jar = runtime.home().resolve("deploy/dev.tproxy.proxy.jar");
+                Jars.restamp(jar, jar, "afterrestart");
+                runtime.awaitLog(logFrom, line -> line.contains("listener default: took over its listening sockets"));
+                Thread.sleep(1000);
+                pauses.add(traffic.takeLongestRecentPauseMillis());
+
+                traffic.stopArrivals();
+                List<Long> idsAfter = VerifiedTraffic.ids(runtime);
+                int fdsAfter = runtime.openFiles();
+                VerifiedTraffic.Report report = traffic.finish();
+                System.out.printf("restart: %d restarts + 1 into another home + 1 proxy update, %d streams, %d new connections "
+                        + "(%d failed), longest pause %d ms (each restart's, the other home's, the update's: %s), fds %d before / %d after, "
+                        + "pids %s%n", RESTARTS, STREAMS, report.arrivals(), report.failedArrivals(), report.longestPauseMillis(), pauses,
+                        fdsBefore, fdsAfter, pids);
+                assertEquals(List.of(), report.broken(), "streams that lost or mangled bytes");
+                assertEquals(0, report.failedArrivals(), "new connections refused, reset or failed: " + report.arrivalFailures());
+                assertTrue(report.arrivals() > 0);
+                assertEquals(idsBefore, idsAfter, "connection ids across the restarts");
+                assertEquals(pids.size(), pids.stream().distinct().count(), "every restart runs a new process: " + pids);
+                assertTrue(Math.abs(fdsAfter - fdsBefore) <= 16, "fds " + fdsBefore + " before, " + fdsAfter + " after");
+            }
+        }
+    }
+
+    @Test
+    void aNewHomeWhoseProxyCannotStartLeavesTheOldRuntimeServing() throws Exception {
+        try (Lab lab = Lab.create(); Peers peers = new Peers(lab)) {
+            lab.intercept(9876, "80");
+            try (RuntimeUnderTest runtime = RuntimeUnderTest.install(lab, Map.of()).start()) {
+                VerifiedTraffic traffic = new VerifiedTraffic(peers, 20);
+                List<Long> idsBefore = VerifiedTraffic.ids(runtime);
+                long pid = runtime.pid();
+                Path home = runtime.home();
+                traffic.startArrivals();
+
+                Path badEtc = runtime.installAnotherHome();
+                Path listener = badEtc.resolve("etc/dev.tproxy.listener-default.config");
+                Files.writeString(listener, Files.readString(listener) + "port=I\"70000\"\n");
+                Shell.Result refused = runtime.restart(badEtc);
+                assertEquals(78, refused.exitCode(), refused.output());
+                assertTrue(refused.output().contains("port: must be 1..65535, was 70000"), refused.output());
+                assertEquals(0, runtimesOf(badEtc), "nothing started from the home with the bad file");
+
+                Path broken = runtime.installAnotherHome();
+                Path proxy = broken.resolve("deploy/dev.tproxy.proxy.jar");
+                Jars.breakImports(proxy, proxy);
+                Shell.Result result = lab.tryExec(lab.router(), "env", "TPROXY_HANDOVER_TIMEOUT=5",
+                        home.resolve("bin/restart").toString(), broken.toString());
+                assertEquals(1, result.exitCode(), result.output());
+                assertTrue(result.output().contains("did not adopt") && result.output().contains("goes on serving"), result.output());
+                assertEquals(0, runtimesOf(broken), "the new runtime is gone");
+                Thread.sleep(1000);
+
+                assertEquals(pid, runtime.pid());
+                assertEquals(home, runtime.home());
+                traffic.stopArrivals();
+                List<Long> idsAfter = VerifiedTraffic.ids(runtime);
+                VerifiedTraffic.Report report = traffic.finish();
+                System.out.printf("restart rollback: %d new connections (%d failed), longest pause %d ms%n",
+                        report.arrivals(), report.failedArrivals(), report.longestPauseMillis());
+                assertEquals(List.of(), report.broken(), "streams that lost or mangled bytes");
+                assertEquals(0, report.failedArrivals(), "new connections refused, reset or failed: " + report.arrivalFailures());
+                assertEquals(idsBefore, idsAfter, "connection ids across the failed restart");
+            }
+        }
+    }
+
+    private static void restart(RuntimeUnderTest runtime, Path newHome) {
+        long before = runtime.pid();
+        Shell.Result result = runtime.restart(newHome);
+        assertEquals(0, result.exitCode(), result.output());
+        assertTrue(result.output().contains("tproxy restarted: pid " + before + " -> "), result.output());
+        assertNotEquals(before, runtime.pid());
+        assertTrue(ProcessHandle.of(before).isEmpty(), "the old runtime exited");
+    }
+
+    /** How many processes run the runtime of {@code home}. */
+    private static long runtimesOf(Path home) {
+        String option = "-Dtproxy.home=" + home;
+        return ProcessHandle.allProcesses()
+                .filter(process -> process.info().arguments().map(args -> List.of(args).contains(option)).orElse(false))
+                .count();
+    }
+}
