@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 /**
  * bin/restart under 200 verified streams and 50 new connections a second: a new JVM takes over every listening
  * socket and every live connection from the running one, five times in a row, then once into another
- * installation (another build), then the proxy bundle is hot-updated. Nothing may be refused, reset or lost; the
+ * installation (another build), then the proxy bundle and the native-socket bundle are hot-updated. Nothing may be refused, reset or lost; the
  * connections keep their ids, the process holds as many descriptors as before. And the refusals: a new
  * installation with an invalid etc/ starts nothing, and one whose proxy cannot start is killed once the hand-over's
  * timeout passes, the old runtime then serving everything again.
@@ -65,12 +65,20 @@ class RestartIT {
                 Thread.sleep(1000);
                 pauses.add(traffic.takeLongestRecentPauseMillis());
 
+                logFrom = runtime.logSizeNow();
+                Path sockets = runtime.home().resolve("deploy/dev.tproxy.native-socket.jar");
+                Jars.restamp(sockets, sockets, "nativeupdate");
+                runtime.awaitLog(logFrom, line -> line.contains("listener default: took over its listening sockets"));
+                assertTrue(runtime.console("lb -s dev.tproxy.native-socket").contains("nativeupdate"), "the new native-socket runs");
+                Thread.sleep(1000);
+                pauses.add(traffic.takeLongestRecentPauseMillis());
+
                 traffic.stopArrivals();
                 List<Long> idsAfter = VerifiedTraffic.ids(runtime);
                 int fdsAfter = runtime.openFiles();
                 VerifiedTraffic.Report report = traffic.finish();
-                System.out.printf("restart: %d restarts + 1 into another home + 1 proxy update, %d streams, %d new connections "
-                        + "(%d failed), longest pause %d ms (each restart's, the other home's, the update's: %s), fds %d before / %d after, "
+                System.out.printf("restart: %d restarts + 1 into another home + 1 proxy update + 1 native-socket update, %d streams, %d new connections "
+                        + "(%d failed), longest pause %d ms (each restart's, the other home's, the updates': %s), fds %d before / %d after, "
                         + "pids %s%n", RESTARTS, STREAMS, report.arrivals(), report.failedArrivals(), report.longestPauseMillis(), pauses,
                         fdsBefore, fdsAfter, pids);
                 assertEquals(List.of(), report.broken(), "streams that lost or mangled bytes");

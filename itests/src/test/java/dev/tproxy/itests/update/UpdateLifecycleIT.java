@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What the other lifecycle events do to live connections: stopping the proxy bundle and deleting a listener close
- * them after the grace period; updating the shell leaves them alone; updating native-socket closes them cleanly.
+ * them after the grace period; updating the shell leaves them alone; updating native-socket keeps them too.
  */
 class UpdateLifecycleIT {
     private Lab lab;
@@ -111,15 +111,17 @@ class UpdateLifecycleIT {
     }
 
     @Test
-    void updatingNativeSocketClosesConnectionsCleanlyAndServiceResumes() throws Exception {
-        Socket client = echo(peers.dial(Lab.SERVER_V4, 80));
-        long from = runtime.logSizeNow();
-        java.nio.file.Path jar = runtime.home().resolve("deploy/dev.tproxy.native-socket.jar");
-        Jars.restamp(jar, jar, "nsupdate");
-        runtime.awaitLog(from, line -> line.contains("native-socket stopping: closed"));
-        runtime.awaitLog(from, line -> line.contains("listener default: listening on"));
-        assertEquals(-1, client.getInputStream().read(), "the connection was closed");
-        client.close();
+    void updatingNativeSocketKeepsConnectionsAndServiceResumes() throws Exception {
+        try (Socket client = echo(peers.dial(Lab.SERVER_V4, 80))) {
+            String before = runtime.console("tproxy:connections --json");
+            long from = runtime.logSizeNow();
+            java.nio.file.Path jar = runtime.home().resolve("deploy/dev.tproxy.native-socket.jar");
+            Jars.restamp(jar, jar, "nsupdate");
+            runtime.awaitLog(from, line -> line.contains("native-socket stopping:") && line.contains("stay open for its next version"));
+            runtime.awaitLog(from, line -> line.contains("listener default: took over its listening sockets"));
+            echo(client);
+            assertEquals(idsOf(before), idsOf(runtime.console("tproxy:connections --json")));
+        }
         echo(peers.dial(Lab.SERVER_V4, 80)).close();
         awaitBaselineFds();
     }

@@ -3,6 +3,7 @@ package dev.tproxy.socket.internal;
 import dev.tproxy.socket.api.HandleParking;
 import dev.tproxy.socket.api.NativeHandle;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -28,7 +30,8 @@ import org.osgi.service.log.LoggerFactory;
 /**
  * {@link HandleParking} in this bundle, which outlives updates of the proxy bundle. Immediate: a delayed
  * component would be disposed, closing what it holds, the moment its only user (the proxy) lets go of it. When
- * this bundle itself stops (or is updated), everything still parked is closed.
+ * this bundle itself is updated (or stopped while the framework runs), what is parked stays open for its next
+ * version ({@link ParkedFile}, in the bundle's data area); when the framework stops, it is closed.
  *
  * <p>In a runtime started with the framework property {@value #RECEIVE} (a socket path, set by bin/restart), the
  * lot first takes over what the running runtime hands over there ({@link #handOver}), before its service is
@@ -45,23 +48,55 @@ public final class HandleParkingLot implements HandleParking {
         return thread;
     });
     private final Logger logger;
+    private final BundleContext context;
     /** The keys handed over by another runtime that its users have not claimed yet, and the hand-over's connection. */
     private final Set<String> awaitingAdoption = new HashSet<>();
     private HandoverProtocol.Received handover;
     static final String RECEIVE = "tproxy.handover.receive";
     static final String TIMEOUT = "tproxy.handover.timeout";
+    /** Set once this process received its hand-over (or tried to). */
+    static final String RECEIVED = "tproxy.handover.received";
 
     @Activate
     public HandleParkingLot(BundleContext context, @Reference(service = LoggerFactory.class) Logger logger) throws IOException {
         this.logger = logger;
+        this.context = context;
+        adoptFromPreviousVersion();
         String socket = context.getProperty(RECEIVE);
-        if (socket != null && !socket.isBlank()) {
+        // once per process: a later version of this bundle (an update) finds what it needs in its data area
+        if (socket != null && !socket.isBlank() && System.getProperty(RECEIVED) == null) {
+            System.setProperty(RECEIVED, socket);
             receive(Path.of(socket), Duration.ofSeconds(Long.parseLong(Objects.requireNonNullElse(context.getProperty(TIMEOUT), "30"))));
         }
     }
 
     HandleParkingLot(Logger logger) {
         this.logger = logger;
+        this.context = null;
+    }
+
+    /** What the version of this bundle before an update kept open (see {@link #deactivate}). */
+    private void adoptFromPreviousVersion() {
+        Path file = keptFile();
+        if (file == null || !Files.exists(file)) {
+            return;
+        }
+        try {
+            List<HandoverProtocol.Entry> entries = ParkedFile.read(file);
+            int handles = 0;
+            for (HandoverProtocol.Entry entry : entries) {
+                park(entry.parked().key(), entry.parked().state(), entry.parked().handles(), entry.grace());
+                handles += entry.parked().handles().size();
+            }
+            logger.info("took over {} parked entries ({} handles) from the previous version of this bundle", entries.size(), handles);
+        } catch (IOException | RuntimeException e) {
+            logger.error("cannot take over what the previous version of this bundle parked ({}): {}", file, e.toString());
+        }
+    }
+
+    private Path keptFile() {
+        java.io.File file = context == null ? null : context.getDataFile("parked-handles");
+        return file == null ? null : file.toPath();
     }
 
     void receive(Path socket, Duration timeout) throws IOException {
@@ -200,6 +235,10 @@ public final class HandleParkingLot implements HandleParking {
         return keys;
     }
 
+    /**
+     * When the framework stops, everything still parked is closed. Otherwise this bundle is being updated (or
+     * stopped for a while): what is parked stays open for the next version, which takes it over at activation.
+     */
     @Deactivate
     synchronized void deactivate() {
         reaper.shutdownNow();
@@ -207,15 +246,32 @@ public final class HandleParkingLot implements HandleParking {
             handover.channel().close();
             handover = null;
         }
+        if (parked.isEmpty()) {
+            return;
+        }
         int handles = 0;
         for (Entry entry : parked.values()) {
             handles += entry.parked.handles().size();
+        }
+        Path file = keptFile();
+        if (file != null && context.getBundle(0).getState() == Bundle.ACTIVE) {
+            List<HandoverProtocol.Entry> entries = new ArrayList<>();
+            for (Entry entry : parked.values()) {
+                entries.add(new HandoverProtocol.Entry(entry.parked, Duration.ofMillis(entry.expiry.getDelay(TimeUnit.MILLISECONDS))));
+            }
+            try {
+                ParkedFile.write(file, entries);
+                logger.info("native-socket stopping: {} parked entries ({} handles) stay open for its next version", parked.size(), handles);
+                parked.clear();
+                return;
+            } catch (IOException | RuntimeException e) {
+                logger.error("native-socket stopping: cannot keep what is parked for its next version ({}): {}", file, e.toString());
+            }
+        }
+        for (Entry entry : parked.values()) {
             closeAll(entry.parked);
         }
-        if (!parked.isEmpty()) {
-            logger.warn("native-socket stopping: closed " + parked.size() + " parked entries (" + handles + " handles); "
-                    + "connections parked by the proxy cannot outlive an update of the native-socket bundle");
-        }
+        logger.info("native-socket stopping: closed {} parked entries ({} handles)", parked.size(), handles);
         parked.clear();
     }
 

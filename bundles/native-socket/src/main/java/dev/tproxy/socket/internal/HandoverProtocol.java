@@ -2,6 +2,7 @@ package dev.tproxy.socket.internal;
 
 import dev.tproxy.socket.api.HandleParking.Parked;
 import dev.tproxy.socket.api.NativeHandle;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -14,14 +15,14 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * What two runtimes say over a {@link SeqPacketChannel} to move every parked entry from the old process to the
- * new one. The sender (its users stopped, so nothing of what is parked is in use) sends one ENTRY message per
- * entry with its descriptors beside it, then DONE with the count; the receiver answers HELD once it holds them all,
- * parks them for its own users, and answers ADOPTED once they have claimed every entry that holds a handle. Only
+ * new one. The sender (its users stopped, so nothing of what is parked is in use) sends ENTRIES messages, each a
+ * batch of entries with their descriptors beside it, then DONE with the count; the receiver answers HELD once it
+ * holds them all, parks them for its own users, and answers ADOPTED once they have claimed every entry that holds a handle. Only
  * then does the sender close its copies. A receiver that does not adopt in time is killed (its pid is known from
  * the connection) before the sender takes its entries back, so a connection is never relayed by two processes.
  */
 final class HandoverProtocol {
-    private static final byte ENTRY = 'E';
+    private static final byte ENTRIES = 'E';
     private static final byte DONE = 'D';
     private static final byte HELD = 'H';
     private static final byte ADOPTED = 'A';
@@ -43,10 +44,16 @@ final class HandoverProtocol {
      */
     static long send(Path socket, List<Entry> entries, Duration timeout) throws IOException {
         try (SeqPacketChannel channel = SeqPacketChannel.connect(socket)) {
+            Batch batch = new Batch();
             for (Entry entry : entries) {
                 ParkedCodec.Encoded encoded = ParkedCodec.encode(entry.parked(), entry.grace());
-                channel.send(tagged(ENTRY, encoded.bytes()), encoded.descriptors());
+                if (!batch.fits(encoded)) {
+                    batch.sendTo(channel);
+                    batch = new Batch();
+                }
+                batch.add(encoded);
             }
+            batch.sendTo(channel);
             channel.send(counted(DONE, entries.size()));
             expect(channel, HELD, entries.size(), timeout, "hold");
             long pid = channel.peerPid();
@@ -111,9 +118,8 @@ final class HandoverProtocol {
             while (true) {
                 SeqPacketChannel.Message message = channel.receive(timeout);
                 byte[] bytes = message.bytes();
-                if (bytes.length > 0 && bytes[0] == ENTRY) {
-                    ParkedCodec.Decoded decoded = ParkedCodec.decode(Arrays.copyOfRange(bytes, 1, bytes.length), message.descriptors());
-                    received.add(new Entry(decoded.parked(), decoded.grace()));
+                if (bytes.length > 0 && bytes[0] == ENTRIES) {
+                    unbatch(message, received);
                     continue;
                 }
                 Arrays.stream(message.descriptors()).forEach(LibC::close);
@@ -142,10 +148,54 @@ final class HandoverProtocol {
         return ByteBuffer.allocate(5).put(tag).putInt(count).array();
     }
 
-    private static byte[] tagged(byte tag, byte[] payload) {
-        byte[] message = new byte[payload.length + 1];
-        message[0] = tag;
-        System.arraycopy(payload, 0, message, 1, payload.length);
-        return message;
+    /** Entries sent in one message, up to a size and a number of descriptors: a few messages for thousands of entries. */
+    private static final class Batch {
+        private static final int TARGET_BYTES = 64 * 1024;
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        private final List<Integer> descriptors = new ArrayList<>();
+        private int count;
+
+        boolean fits(ParkedCodec.Encoded entry) {
+            return count == 0 || (bytes.size() + entry.bytes().length + 4 <= TARGET_BYTES
+                    && descriptors.size() + entry.descriptors().length <= SeqPacketChannel.MAX_DESCRIPTORS);
+        }
+
+        void add(ParkedCodec.Encoded entry) {
+            bytes.writeBytes(ByteBuffer.allocate(4).putInt(entry.bytes().length).array());
+            bytes.writeBytes(entry.bytes());
+            Arrays.stream(entry.descriptors()).forEach(descriptors::add);
+            count++;
+        }
+
+        void sendTo(SeqPacketChannel channel) throws IOException {
+            if (count > 0) {
+                byte[] payload = bytes.toByteArray();
+                byte[] message = ByteBuffer.allocate(5 + payload.length).put(ENTRIES).putInt(count).put(payload).array();
+                channel.send(message, descriptors.stream().mapToInt(Integer::intValue).toArray());
+            }
+        }
+    }
+
+    /** Decodes every entry of an ENTRIES message; on a malformed one, the descriptors not yet made handles are closed. */
+    private static void unbatch(SeqPacketChannel.Message message, List<Entry> received) throws IOException {
+        ByteBuffer in = ByteBuffer.wrap(message.bytes(), 1, message.bytes().length - 1);
+        int[] descriptors = message.descriptors();
+        int used = 0;
+        try {
+            int count = in.getInt();
+            for (int i = 0; i < count; i++) {
+                byte[] entry = new byte[in.getInt()];
+                in.get(entry);
+                ParkedCodec.Decoded decoded = ParkedCodec.decode(entry, descriptors, used);
+                used += decoded.descriptorsUsed();
+                received.add(new Entry(decoded.parked(), decoded.grace()));
+            }
+            if (used != descriptors.length) {
+                throw new IOException(descriptors.length + " descriptors came with " + count + " entries that describe " + used);
+            }
+        } catch (IOException | RuntimeException e) {
+            Arrays.stream(descriptors, used, descriptors.length).forEach(LibC::close);
+            throw e instanceof IOException io ? io : new IOException("malformed hand-over message: " + e, e);
+        }
     }
 }

@@ -52,6 +52,7 @@ final class Linux {
 
     static final int O_NONBLOCK = 0x800;
     static final int O_CLOEXEC = 0x80000;
+    static final int F_GETFD = 1;
     static final int F_SETPIPE_SZ = 1031;
     static final int F_GETPIPE_SZ = 1032;
     static final int FIONREAD = 0x541B;

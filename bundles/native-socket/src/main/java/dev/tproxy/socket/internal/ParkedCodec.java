@@ -15,7 +15,6 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +33,8 @@ final class ParkedCodec {
 
     record Encoded(byte[] bytes, int[] descriptors) {}
 
-    record Decoded(Parked parked, Duration grace) {}
+    /** A decoded entry, and how many of the message's descriptors were its own. */
+    record Decoded(Parked parked, Duration grace, int descriptorsUsed) {}
 
     static Encoded encode(Parked parked, Duration grace) {
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
@@ -105,10 +105,13 @@ final class ParkedCodec {
         }
     }
 
-    /** The entry, its handles made of {@code descriptors}; on a malformed message every descriptor is closed. */
-    static Decoded decode(byte[] bytes, int[] descriptors) throws IOException {
+    /**
+     * The entry encoded in {@code bytes}, its handles made of the descriptors from {@code descriptors[from]} on; on a
+     * malformed entry the descriptors it made handles of are closed (the caller closes the rest).
+     */
+    static Decoded decode(byte[] bytes, int[] descriptors, int from) throws IOException {
         List<NativeHandle> handles = new ArrayList<>();
-        int next = 0;
+        int next = from;
         try {
             DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
             String key = in.readUTF();
@@ -128,19 +131,15 @@ final class ParkedCodec {
                 });
                 next += needed;
             }
-            if (next != descriptors.length) {
-                throw new IOException(key + ": " + descriptors.length + " descriptors came, " + next + " are described");
-            }
             int entries = in.readInt();
             Map<String, Object> state = new LinkedHashMap<>();
             for (int i = 0; i < entries; i++) {
                 String name = in.readUTF();
                 state.put(name, readValue(in, key + "/" + name));
             }
-            return new Decoded(new Parked(key, Map.copyOf(state), List.copyOf(handles)), grace);
+            return new Decoded(new Parked(key, Map.copyOf(state), List.copyOf(handles)), grace, next - from);
         } catch (IOException | RuntimeException e) {
             handles.forEach(NativeHandle::close);
-            Arrays.stream(descriptors, next, descriptors.length).forEach(LibC::close);
             throw e instanceof IOException io ? io : new IOException("malformed hand-over message: " + e.getMessage(), e);
         }
     }

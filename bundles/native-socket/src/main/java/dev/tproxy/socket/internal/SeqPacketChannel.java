@@ -24,6 +24,11 @@ final class SeqPacketChannel implements AutoCloseable {
     private static final int PATH_OFFSET = 2;
 
     private final int fd;
+    /** msghdr, iovec, control and data memory, allocated once per connection: a hand-over sends hundreds of messages. */
+    private final Memory header = new Memory(Linux.SIZEOF_MSGHDR);
+    private final Memory iov = new Memory(Linux.SIZEOF_IOVEC);
+    private final Memory control = new Memory(Linux.SIZEOF_CMSGHDR + align(4 * MAX_DESCRIPTORS));
+    private final Memory data = new Memory(MAX_MESSAGE);
 
     private SeqPacketChannel(int fd) {
         this.fd = fd;
@@ -123,67 +128,59 @@ final class SeqPacketChannel implements AutoCloseable {
         if (bytes.length == 0 || bytes.length > MAX_MESSAGE || descriptors.length > MAX_DESCRIPTORS) {
             throw new IOException("hand-over message of " + bytes.length + " bytes with " + descriptors.length + " descriptors");
         }
-        int controlLength = descriptors.length == 0 ? 0 : Linux.SIZEOF_CMSGHDR + align(4 * descriptors.length);
-        try (Memory data = new Memory(bytes.length); Memory iov = new Memory(Linux.SIZEOF_IOVEC);
-                Memory control = new Memory(Math.max(8, controlLength)); Memory header = new Memory(Linux.SIZEOF_MSGHDR)) {
-            data.write(0, bytes, 0, bytes.length);
-            iov.setLong(0, Pointer.nativeValue(data));
-            iov.setLong(8, bytes.length);
-            control.clear();
-            header.clear();
-            header.setLong(Linux.OFFSETOF_MSG_IOV, Pointer.nativeValue(iov));
-            header.setLong(Linux.OFFSETOF_MSG_IOVLEN, 1);
-            if (descriptors.length > 0) {
-                control.setLong(0, Linux.SIZEOF_CMSGHDR + 4L * descriptors.length);
-                control.setInt(Linux.OFFSETOF_CMSG_LEVEL, Linux.SOL_SOCKET);
-                control.setInt(Linux.OFFSETOF_CMSG_TYPE, Linux.SCM_RIGHTS);
-                control.write(Linux.SIZEOF_CMSGHDR, descriptors, 0, descriptors.length);
-                header.setLong(Linux.OFFSETOF_MSG_CONTROL, Pointer.nativeValue(control));
-                header.setLong(Linux.OFFSETOF_MSG_CONTROLLEN, controlLength);
+        data.write(0, bytes, 0, bytes.length);
+        prepare(bytes.length, descriptors.length == 0 ? 0 : Linux.SIZEOF_CMSGHDR + align(4 * descriptors.length));
+        if (descriptors.length > 0) {
+            control.setLong(0, Linux.SIZEOF_CMSGHDR + 4L * descriptors.length);
+            control.setInt(Linux.OFFSETOF_CMSG_LEVEL, Linux.SOL_SOCKET);
+            control.setInt(Linux.OFFSETOF_CMSG_TYPE, Linux.SCM_RIGHTS);
+            control.write(Linux.SIZEOF_CMSGHDR, descriptors, 0, descriptors.length);
+        }
+        while (true) {
+            long sent = LibC.sendmsg(fd, Pointer.nativeValue(header), Linux.MSG_NOSIGNAL);
+            if (sent == bytes.length) {
+                return;
             }
-            while (true) {
-                long sent = LibC.sendmsg(fd, Pointer.nativeValue(header), Linux.MSG_NOSIGNAL);
-                if (sent == bytes.length) {
-                    return;
-                }
-                int errno = Errors.errno();
-                if (sent >= 0 || errno != Errno.EINTR) {
-                    throw new IOException(sent >= 0 ? "sendmsg sent " + sent + " of " + bytes.length + " bytes"
-                            : Errors.of("sendmsg", errno).getMessage());
-                }
+            int errno = Errors.errno();
+            if (sent >= 0 || errno != Errno.EINTR) {
+                throw new IOException(sent >= 0 ? "sendmsg sent " + sent + " of " + bytes.length + " bytes"
+                        : Errors.of("sendmsg", errno).getMessage());
             }
+        }
+    }
+
+    /** Points the msghdr at {@code length} bytes of data and {@code controlLength} bytes of control data. */
+    private void prepare(long length, long controlLength) {
+        iov.setLong(0, Pointer.nativeValue(data));
+        iov.setLong(8, length);
+        header.clear();
+        header.setLong(Linux.OFFSETOF_MSG_IOV, Pointer.nativeValue(iov));
+        header.setLong(Linux.OFFSETOF_MSG_IOVLEN, 1);
+        if (controlLength > 0) {
+            control.clear(controlLength);
+            header.setLong(Linux.OFFSETOF_MSG_CONTROL, Pointer.nativeValue(control));
+            header.setLong(Linux.OFFSETOF_MSG_CONTROLLEN, controlLength);
         }
     }
 
     /** The next message; an empty message with no descriptors when the other end closed. */
     Message receive(Duration timeout) throws IOException {
         awaitReadable(fd, timeout, "a hand-over message");
-        int controlLength = Linux.SIZEOF_CMSGHDR + align(4 * MAX_DESCRIPTORS);
-        try (Memory data = new Memory(MAX_MESSAGE); Memory iov = new Memory(Linux.SIZEOF_IOVEC);
-                Memory control = new Memory(controlLength); Memory header = new Memory(Linux.SIZEOF_MSGHDR)) {
-            iov.setLong(0, Pointer.nativeValue(data));
-            iov.setLong(8, MAX_MESSAGE);
-            control.clear();
-            header.clear();
-            header.setLong(Linux.OFFSETOF_MSG_IOV, Pointer.nativeValue(iov));
-            header.setLong(Linux.OFFSETOF_MSG_IOVLEN, 1);
-            header.setLong(Linux.OFFSETOF_MSG_CONTROL, Pointer.nativeValue(control));
-            header.setLong(Linux.OFFSETOF_MSG_CONTROLLEN, controlLength);
-            long received;
-            do {
-                received = LibC.recvmsg(fd, Pointer.nativeValue(header), Linux.MSG_CMSG_CLOEXEC);
-            } while (received < 0 && Errors.errno() == Errno.EINTR);
-            if (received < 0) {
-                throw new IOException(Errors.lastError("recvmsg").getMessage());
-            }
-            int[] descriptors = descriptors(control, header.getLong(Linux.OFFSETOF_MSG_CONTROLLEN));
-            int flags = header.getInt(Linux.OFFSETOF_MSG_FLAGS);
-            if ((flags & (Linux.MSG_TRUNC | Linux.MSG_CTRUNC)) != 0) {
-                Arrays.stream(descriptors).forEach(LibC::close);
-                throw new IOException("hand-over message truncated (flags 0x" + Integer.toHexString(flags) + ")");
-            }
-            return new Message(data.getByteArray(0, (int) received), descriptors);
+        prepare(MAX_MESSAGE, control.size());
+        long received;
+        do {
+            received = LibC.recvmsg(fd, Pointer.nativeValue(header), Linux.MSG_CMSG_CLOEXEC);
+        } while (received < 0 && Errors.errno() == Errno.EINTR);
+        if (received < 0) {
+            throw new IOException(Errors.lastError("recvmsg").getMessage());
         }
+        int[] descriptors = descriptors(control, header.getLong(Linux.OFFSETOF_MSG_CONTROLLEN));
+        int flags = header.getInt(Linux.OFFSETOF_MSG_FLAGS);
+        if ((flags & (Linux.MSG_TRUNC | Linux.MSG_CTRUNC)) != 0) {
+            Arrays.stream(descriptors).forEach(LibC::close);
+            throw new IOException("hand-over message truncated (flags 0x" + Integer.toHexString(flags) + ")");
+        }
+        return new Message(data.getByteArray(0, (int) received), descriptors);
     }
 
     private static int[] descriptors(Memory control, long controlLength) {
@@ -221,8 +218,17 @@ final class SeqPacketChannel implements AutoCloseable {
         return (length + 7) & ~7;
     }
 
+    private boolean closed;
+
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         LibC.close(fd);
+        for (Memory memory : new Memory[] {header, iov, control, data}) {
+            memory.close();
+        }
     }
 }

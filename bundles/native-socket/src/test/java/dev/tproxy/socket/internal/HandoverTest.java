@@ -134,6 +134,47 @@ class HandoverTest {
         assertFalse(pipe.isOpen());
     }
 
+    @Test
+    void whatIsParkedStaysOpenInTheProcessAcrossAnUpdateOfThisBundle(@TempDir Path dir) throws Exception {
+        Pipe pipe = service.openPipe(65536);
+        Pipe closedLater = service.openPipe(65536);
+        ByteBuffer bytes = direct("kept");
+        try (ListeningSocket listener = service.listen(ListenOptions.ordinary(InetAddress.getLoopbackAddress(), 0, 16))) {
+            StreamSocket client = service.connect(ConnectOptions.asRouter(listener.localAddress(), 0));
+            Accepted accepted = acceptWithin(listener);
+            assertEquals(4, client.write(bytes));
+            awaitTrue(() -> {
+                accepted.socket().spliceTo(pipe, 4);
+                return pipe.buffered() == 4;
+            });
+            Path file = dir.resolve("parked-handles");
+            ParkedFile.write(file, List.of(
+                    new HandoverProtocol.Entry(new Parked("relay/1", Map.of("id", 1L), List.of(accepted.socket(), pipe)), Duration.ofSeconds(20)),
+                    new HandoverProtocol.Entry(new Parked("relay/2", Map.of(), List.of(closedLater)), Duration.ofSeconds(20))));
+            closedLater.close(); // something closed it before the next version came: that entry is left out
+
+            List<HandoverProtocol.Entry> kept = ParkedFile.read(file);
+            assertFalse(Files.exists(file), "read once");
+            assertEquals(1, kept.size());
+            Parked relay = kept.get(0).parked();
+            assertEquals(Map.of("id", 1L), relay.state());
+            assertTrue(kept.get(0).grace().toMillis() > 19_000);
+            StreamSocket socket = (StreamSocket) relay.handles().get(0);
+            Pipe same = (Pipe) relay.handles().get(1);
+            assertEquals(accepted.socket().descriptor(), socket.descriptor(), "the very descriptor, wrapped anew");
+            assertEquals(4, same.buffered());
+            assertEquals(4, same.spliceTo(socket, 4));
+            ByteBuffer echo = ByteBuffer.allocateDirect(4);
+            awaitTrue(() -> {
+                client.read(echo);
+                return !echo.hasRemaining();
+            });
+            assertEquals("kept", text(echo));
+            client.close();
+            relay.handles().forEach(NativeHandle::close);
+        }
+    }
+
     private static ByteBuffer direct(String text) {
         byte[] bytes = text.getBytes();
         return ByteBuffer.allocateDirect(bytes.length).put(bytes).flip();
