@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
  * socket and every live connection from the running one, five times in a row, then once into another
  * installation (another build), then the proxy bundle and the native-socket bundle are hot-updated. Nothing may be refused, reset or lost; the
  * connections keep their ids, the process holds as many descriptors as before. And the refusals: a new
- * installation with an invalid etc/ starts nothing, and one whose proxy cannot start is killed once the hand-over's
- * timeout passes, the old runtime then serving everything again.
+ * installation with an invalid etc/ starts nothing, one whose JVM cannot start is reported, and one whose proxy
+ * cannot start is killed once the hand-over's timeout passes, the old runtime then serving everything again.
  */
 class RestartIT {
     private static final int STREAMS = 200;
@@ -92,7 +92,7 @@ class RestartIT {
     }
 
     @Test
-    void aNewHomeWhoseProxyCannotStartLeavesTheOldRuntimeServing() throws Exception {
+    void aNewHomeThatCannotTakeOverLeavesTheOldRuntimeServing() throws Exception {
         try (Lab lab = Lab.create(); Peers peers = new Peers(lab)) {
             lab.intercept(9876, "80");
             try (RuntimeUnderTest runtime = RuntimeUnderTest.install(lab, Map.of()).start()) {
@@ -109,6 +109,13 @@ class RestartIT {
                 assertEquals(78, refused.exitCode(), refused.output());
                 assertTrue(refused.output().contains("port: must be 1..65535, was 70000"), refused.output());
                 assertEquals(0, runtimesOf(badEtc), "nothing started from the home with the bad file");
+
+                Path noJvm = runtime.installAnotherHome();
+                Files.writeString(noJvm.resolve("etc/jvm.options"), "-XX:+NoSuchOption\n", java.nio.file.StandardOpenOption.APPEND);
+                Shell.Result dead = runtime.restart(noJvm);
+                assertEquals(1, dead.exitCode(), dead.output());
+                assertTrue(dead.output().contains("the new runtime exited before it was ready to take over"), dead.output());
+                assertEquals(0, runtimesOf(noJvm), "nothing left running from the home whose JVM cannot start");
 
                 Path broken = runtime.installAnotherHome();
                 Path proxy = broken.resolve("deploy/dev.tproxy.proxy.jar");
