@@ -11,6 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -80,11 +81,33 @@ public final class RuntimeUnderTest implements AutoCloseable {
      */
     public Shell.Result restart(Path newHome) {
         String script = home.resolve("bin/restart").toString();
-        Shell.Result result = newHome == null ? lab.tryExec(lab.router(), script) : lab.tryExec(lab.router(), script, newHome.toString());
+        Shell.Result result;
+        try {
+            result = newHome == null ? lab.tryExec(lab.router(), script) : lab.tryExec(lab.router(), script, newHome.toString());
+        } catch (RuntimeException e) {
+            throw new IllegalStateException(e.getMessage() + diagnostics(newHome), e);
+        }
         if (result.exitCode() == 0 && newHome != null) {
             home = newHome;
         }
-        return result;
+        return result.exitCode() == 0 ? result : new Shell.Result(result.exitCode(), result.output() + diagnostics(newHome));
+    }
+
+    /** The ends of the logs of this home and of {@code other}, for a failure's message. */
+    private String diagnostics(Path other) {
+        StringBuilder text = new StringBuilder();
+        for (Path installation : other == null || other.equals(home) ? List.of(home) : List.of(home, other)) {
+            for (String file : new String[] {"log/tproxy.out", "log/tproxy.log"}) {
+                try {
+                    List<String> lines = Files.exists(installation.resolve(file)) ? Files.readAllLines(installation.resolve(file)) : List.of();
+                    text.append("\n--- last lines of ").append(installation.resolve(file)).append(":\n")
+                            .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())));
+                } catch (IOException e) {
+                    text.append("\n--- ").append(file).append(": ").append(e);
+                }
+            }
+        }
+        return text.toString();
     }
 
     public Path home() {

@@ -52,6 +52,8 @@ public final class LogFileListener implements LogListener {
     private final List<LogEntry> pending = new ArrayList<>();
     private boolean catchingUp = true;
     private long lastWritten = -1;
+    /** The sequence numbers written while catching up: a live delivery of one of them is a duplicate. */
+    private final java.util.Set<Long> caughtUp = new java.util.HashSet<>();
     private boolean failing;
     private boolean flushScheduled;
     private long lastFlush = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(FLUSH_MILLIS);
@@ -128,10 +130,17 @@ public final class LogFileListener implements LogListener {
     }
 
     private void accept(LogEntry entry) {
-        if (entry.getSequence() <= lastWritten) {
+        long sequence = entry.getSequence();
+        // While catching up, the history (sorted) and what a previous instance wrote overlap: skip by number. Live
+        // entries may come out of order (their numbers are taken on the logging threads), so afterwards only an
+        // entry the history already brought is skipped.
+        if (catchingUp ? sequence <= lastWritten : caughtUp.contains(sequence)) {
             return;
         }
-        lastWritten = entry.getSequence();
+        if (catchingUp) {
+            caughtUp.add(sequence);
+        }
+        lastWritten = Math.max(lastWritten, sequence);
         LogLevel level = level(entry);
         if (settings.threshold().implies(level)) {
             write(format.format(entry), level);

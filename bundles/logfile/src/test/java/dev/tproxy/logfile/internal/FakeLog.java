@@ -30,6 +30,21 @@ final class FakeLog implements LogReaderService {
         return entry;
     }
 
+    /**
+     * Two entries numbered in one order and delivered in the other, as when two threads log at once (the Log
+     * Service numbers an entry on the logging thread and queues it after).
+     */
+    void logCrossed(LogLevel level, String first, String second) {
+        Entry earlier = new Entry(sequence++, 1_700_000_000_000L, level, null, "test.Logger", first, null);
+        Entry later = new Entry(sequence++, 1_700_000_000_000L, level, null, "test.Logger", second, null);
+        history.add(0, earlier);
+        history.add(0, later);
+        for (LogListener listener : List.copyOf(listeners)) {
+            listener.logged(later);
+            listener.logged(earlier);
+        }
+    }
+
     @Override
     public void addLogListener(LogListener listener) {
         listeners.add(listener);

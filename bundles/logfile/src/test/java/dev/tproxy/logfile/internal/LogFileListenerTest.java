@@ -50,6 +50,17 @@ class LogFileListenerTest {
     }
 
     @Test
+    void entriesDeliveredOutOfTheirOrderAreAllWritten() throws IOException {
+        log.log(LogLevel.INFO, "before");
+        LogFileListener listener = listener(Map.of(), "fw1");
+        listener.activate();
+        log.logCrossed(LogLevel.INFO, "numbered first", "numbered second");
+        listener.logged(log.history.get(2)); // "before" once more, as a late delivery of the history's entry
+        listener.deactivate();
+        assertEquals(List.of("before", "numbered second", "numbered first"), messages(), "none lost, none twice");
+    }
+
+    @Test
     void aHotUpdatedInstanceWritesOnlyWhatIsNew() throws IOException {
         log.log(LogLevel.INFO, "one");
         LogFileListener first = listener(Map.of(), "fw1");

@@ -54,6 +54,9 @@ public final class HandleParkingLot implements HandleParking {
     private HandoverProtocol.Received handover;
     static final String RECEIVE = "tproxy.handover.receive";
     static final String TIMEOUT = "tproxy.handover.timeout";
+    /** Written beside the hand-over socket once everything handed over is adopted here. */
+    static final String ADOPTED_FILE = "handover.adopted";
+    private Path handoverSocket;
     /** Set once this process received its hand-over (or tried to). */
     static final String RECEIVED = "tproxy.handover.received";
 
@@ -100,6 +103,7 @@ public final class HandleParkingLot implements HandleParking {
     }
 
     void receive(Path socket, Duration timeout) throws IOException {
+        handoverSocket = socket;
         logger.info("hand-over: waiting at {} for the running runtime's listeners and connections", socket);
         long start = System.nanoTime();
         HandoverProtocol.Received received;
@@ -136,6 +140,8 @@ public final class HandleParkingLot implements HandleParking {
         reaper.execute(() -> {
             try {
                 HandoverProtocol.confirmAdopted(adopted);
+                // for bin/restart, should the old runtime's answer not reach it: this process carries the connections
+                Files.writeString(handoverSocket.resolveSibling(ADOPTED_FILE), ProcessHandle.current().pid() + "\n");
                 logger.info("hand-over: every listener and connection handed over is adopted");
             } catch (IOException e) {
                 logger.warn("hand-over: could not confirm the adoption to the previous runtime: {}", e.getMessage());

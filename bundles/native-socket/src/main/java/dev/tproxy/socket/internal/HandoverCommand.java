@@ -18,7 +18,8 @@ import org.osgi.service.log.LoggerFactory;
 /**
  * {@code tproxy:handover SOCKET}, run by bin/restart in the running runtime: stops the bundles that use
  * {@link HandleParking} (the proxy parks its listening sockets and every live relay, as for a hot update), hands
- * everything parked to the new runtime waiting at SOCKET, and stops this runtime. If the hand-over fails, those
+ * everything parked to the new runtime waiting at SOCKET; bin/restart then stops this runtime (or it stops itself a
+ * few seconds later). If the hand-over fails, those
  * bundles start again, adopt what they parked, and this runtime goes on serving; the command then fails.
  */
 @Component(service = Object.class, property = {"osgi.command.scope=tproxy", "osgi.command.function=handover"})
@@ -26,8 +27,12 @@ public final class HandoverCommand {
     /** Set (to the receiver's pid) once this runtime handed everything over: its stop is then no stop of the service. */
     public static final String HANDED_OVER_TO = "tproxy.handed.over.to";
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
-    /** Time for the console to send the command's answer before the framework stops. */
-    private static final long STOP_DELAY_MILLIS = 300;
+    /**
+     * bin/restart stops this runtime (SIGTERM) once it has the command's answer; should nothing do so, the runtime
+     * stops itself after this long. Never sooner: the console must send the answer first, or bin/restart could not
+     * tell a hand-over that happened from one that failed.
+     */
+    private static final long STOP_DELAY_MILLIS = 5_000;
 
     private final BundleContext context;
     private final HandleParking parking;
@@ -72,7 +77,7 @@ public final class HandoverCommand {
         stopper.setDaemon(true);
         stopper.start();
         return "handed over to process " + pid + " in " + millis + " ms; this runtime (pid " + ProcessHandle.current().pid()
-                + ") stops";
+                + ") stops now";
     }
 
     /** The bundles that hold this service, other than this one: the ones that park what they own when they stop. */

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Arrays;
@@ -38,22 +39,26 @@ final class SeqPacketChannel implements AutoCloseable {
     record Message(byte[] bytes, int[] descriptors) {}
 
     /**
-     * Binds a listening socket at {@code path} (replacing a socket file left there; the file is made owner-only
-     * before anyone can connect) and waits for one connection from a process of this user.
+     * Listens at {@code path} (replacing a socket file left there) and waits for one connection from a process of
+     * this user. The socket is bound under a temporary name, made owner-only and listening, and only then renamed to
+     * {@code path}: whoever sees the file can connect.
      */
     static SeqPacketChannel acceptOne(Path path, Duration timeout) throws IOException {
         int listener = open();
+        Path binding = path.resolveSibling(path.getFileName() + ".binding");
         try {
             Files.deleteIfExists(path);
-            try (Memory address = address(path.toString())) {
+            Files.deleteIfExists(binding);
+            try (Memory address = address(binding.toString())) {
                 if (LibC.bind(listener, Pointer.nativeValue(address), (int) address.size()) != 0) {
-                    throw new IOException(Errors.lastError("bind(" + path + ")").getMessage());
+                    throw new IOException(Errors.lastError("bind(" + binding + ")").getMessage());
                 }
             }
-            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+            Files.setPosixFilePermissions(binding, PosixFilePermissions.fromString("rw-------"));
             if (LibC.listen(listener, 1) != 0) {
-                throw new IOException(Errors.lastError("listen(" + path + ")").getMessage());
+                throw new IOException(Errors.lastError("listen(" + binding + ")").getMessage());
             }
+            Files.move(binding, path, StandardCopyOption.ATOMIC_MOVE);
             awaitReadable(listener, timeout, "a connection on " + path);
             int accepted = LibC.accept4(listener, 0, 0, Linux.SOCK_CLOEXEC);
             if (accepted < 0) {
@@ -69,6 +74,7 @@ final class SeqPacketChannel implements AutoCloseable {
         } finally {
             LibC.close(listener);
             Files.deleteIfExists(path);
+            Files.deleteIfExists(binding);
         }
     }
 
