@@ -44,6 +44,8 @@ class ForegroundConsoleIT {
             try {
                 OutputStream keys = tproxy.getOutputStream();
                 awaitPrompts(screen, 1, tproxy);
+                // the prompt comes with the console, the listener a moment later (the log is echoed here)
+                awaitText(screen, "listener default: listening on", tproxy);
                 type(keys, "tproxy:listeners\r");
                 awaitPrompts(screen, 2, tproxy);
                 type(keys, UP + "\r");
@@ -74,6 +76,16 @@ class ForegroundConsoleIT {
         while (count(screen.toString(), PROMPT) < prompts) {
             if (System.nanoTime() > deadline || !process.isAlive()) {
                 throw new AssertionError("waiting for prompt " + prompts + ":\n" + screen);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static void awaitText(StringBuffer screen, String text, Process process) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (screen.indexOf(text) < 0) {
+            if (System.nanoTime() > deadline || !process.isAlive()) {
+                throw new AssertionError("waiting for '" + text + "':\n" + screen);
             }
             Thread.sleep(50);
         }
