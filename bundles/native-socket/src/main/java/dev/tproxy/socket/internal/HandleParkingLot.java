@@ -86,11 +86,7 @@ public final class HandleParkingLot implements HandleParking {
         }
         try {
             List<HandoverProtocol.Entry> entries = ParkedFile.read(file);
-            int handles = 0;
-            for (HandoverProtocol.Entry entry : entries) {
-                park(entry.parked().key(), entry.parked().state(), entry.parked().handles(), entry.grace());
-                handles += entry.parked().handles().size();
-            }
+            int handles = parkAll(entries);
             logger.info("took over {} parked entries ({} handles) from the previous version of this bundle", entries.size(), handles);
         } catch (IOException | RuntimeException e) {
             logger.error("cannot take over what the previous version of this bundle parked ({}): {}", file, e.toString());
@@ -114,11 +110,10 @@ public final class HandleParkingLot implements HandleParking {
             logger.error("hand-over at {} failed: {}; the proxy does not start in this process", socket, e.getMessage());
             throw e;
         }
-        int handles = 0;
+        int handles;
         synchronized (this) {
+            handles = parkAll(received.entries());
             for (HandoverProtocol.Entry entry : received.entries()) {
-                park(entry.parked().key(), entry.parked().state(), entry.parked().handles(), entry.grace());
-                handles += entry.parked().handles().size();
                 if (!entry.parked().handles().isEmpty()) {
                     awaitingAdoption.add(entry.parked().key());
                 }
@@ -151,11 +146,8 @@ public final class HandleParkingLot implements HandleParking {
 
     @Override
     public long handOver(String socket, Duration timeout) throws IOException {
-        List<HandoverProtocol.Entry> entries = new ArrayList<>();
         synchronized (this) {
-            for (Entry entry : parked.values()) {
-                entries.add(new HandoverProtocol.Entry(entry.parked, Duration.ofMillis(entry.expiry.getDelay(TimeUnit.MILLISECONDS))));
-            }
+            List<HandoverProtocol.Entry> entries = snapshot();
             long pid;
             try {
                 pid = HandoverProtocol.send(Path.of(socket), entries, timeout);
@@ -191,6 +183,25 @@ public final class HandleParkingLot implements HandleParking {
         Entry(Parked parked) {
             this.parked = parked;
         }
+    }
+
+    /** Parks each entry with what was left of its grace period; returns how many handles they hold. */
+    private synchronized int parkAll(List<HandoverProtocol.Entry> entries) {
+        int handles = 0;
+        for (HandoverProtocol.Entry entry : entries) {
+            park(entry.parked().key(), entry.parked().state(), entry.parked().handles(), entry.grace());
+            handles += entry.parked().handles().size();
+        }
+        return handles;
+    }
+
+    /** Everything parked now, each with what is left of its grace period, in the order parked. */
+    private List<HandoverProtocol.Entry> snapshot() {
+        List<HandoverProtocol.Entry> entries = new ArrayList<>();
+        for (Entry entry : parked.values()) {
+            entries.add(new HandoverProtocol.Entry(entry.parked, Duration.ofMillis(entry.expiry.getDelay(TimeUnit.MILLISECONDS))));
+        }
+        return entries;
     }
 
     private void arm(String key, Entry entry, Duration grace) {
@@ -261,12 +272,8 @@ public final class HandleParkingLot implements HandleParking {
         }
         Path file = keptFile();
         if (file != null && context.getBundle(0).getState() == Bundle.ACTIVE) {
-            List<HandoverProtocol.Entry> entries = new ArrayList<>();
-            for (Entry entry : parked.values()) {
-                entries.add(new HandoverProtocol.Entry(entry.parked, Duration.ofMillis(entry.expiry.getDelay(TimeUnit.MILLISECONDS))));
-            }
             try {
-                ParkedFile.write(file, entries);
+                ParkedFile.write(file, snapshot());
                 logger.info("native-socket stopping: {} parked entries ({} handles) stay open for its next version", parked.size(), handles);
                 parked.clear();
                 return;
