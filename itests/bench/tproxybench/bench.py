@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import document, options, profiles, report, sysstat
+from . import coretime, document, options, profiles, report, sysstat
 from .lab import Lab
 from .lineup import Counted, Lineup
 from .peers import (ECHO_PORT, HAP_IPERF_PORT, HAP_RR_PORT, IPERF_PORT, KERNEL_IPERF_PORT,
@@ -87,7 +87,7 @@ class Bench:
         self.rules = Rules(ROOT, self.lab)
         self.tproxy = Tproxy(ROOT, self.dist, self.work, self.lab)
         self.haproxy = None
-        self.alloc, self.perf = {}, {}
+        self.alloc, self.perf = {}, []
 
     def cleanup(self):
         for step in (self.tproxy.cleanup, self.procs.stop_all, self.rules.cleanup, self.lab.down):
@@ -155,8 +155,7 @@ class Bench:
                 if r == o.rounds and peer == "tproxy" and o.alloc:
                     self.alloc = profiles.alloc_check(self, r, pid)
                 if r == o.rounds and peer != "kernel" and o.perf:
-                    for i, text in enumerate(profiles.perf_profile(self, peer)):
-                        self.perf[f"perf-{peer}-{('c2s', 'conn')[i]}"] = text
+                    self.perf.extend(profiles.perf_profile(self, peer, pid))
                 self.lineup.peer_down(peer)
 
     def measure_paired(self):
@@ -210,6 +209,11 @@ class Bench:
         print(report.table_text(res.records, o.peers, o.idle_target))
         for line in report.logcost_lines(res.records)[:1]:
             print(line)
+        for load in coretime.LOADS:
+            rows = coretime.table_md(self.perf, load)
+            if rows:
+                print()
+                print("\n".join(rows))
         print(flush=True)
         for c in res.failed:
             print(f"CHECK FAILED: {c.index}\t{c.peer}\t{c.what}\tFAILED\t{c.detail}", file=sys.stderr)
@@ -218,7 +222,7 @@ class Bench:
             text = document.render(document.Run(
                 o, self.machine(), res, time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), elapsed, self.maxconn,
                 self.idle_limited_by, self.tproxy.stats_from == "log", self.alloc,
-                [self.perf[k] for k in sorted(self.perf)]))
+                self.perf))
             tmp = Path(f"{o.md}.tmp")
             tmp.write_text(text)
             tmp.replace(o.md)

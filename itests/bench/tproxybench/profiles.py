@@ -1,12 +1,12 @@
-"""Profiles of the last round: JFR allocation on tproxy's event loop, perf profiles of the proxy's core."""
-import re
+"""Profiles of the last round: JFR allocation on tproxy's event loop, where the proxy's core spends its time (perf)."""
+import signal
 import subprocess
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
-from . import tooloutput
-from .lab import SOURCE_BLOCK, SRV_IP
-from .peers import IPERF_PORT, PROXY_CPU, RR_PORT, TOOLS_CPU
+from . import coretime, sysstat, tooloutput
+from .peers import PROXY_CPU, RR_PORT
 from .procs import log, run
 
 JFC = """<?xml version="1.0" encoding="UTF-8"?>
@@ -18,7 +18,6 @@ JFC = """<?xml version="1.0" encoding="UTF-8"?>
   <event name="jdk.GarbageCollection"><setting name="enabled">true</setting><setting name="threshold">0 ms</setting></event>
 </configuration>
 """
-IDLE_SYMBOLS = re.compile(r"pv_native_safe_halt|default_idle|cpuidle|intel_idle|acpi_idle|poll_idle")
 
 
 @dataclass
@@ -81,36 +80,58 @@ def _keep(res, win, w):
     (res / f"alloc-{win}.gcs").write_text(f"{w.gcs}\n")
 
 
-def _perf_report(data, sort, keep):
-    out = run(["perf", "report", "-i", str(data), "--no-children", "--sort", sort, "--stdio"], check=False, quiet=True)
-    lines = [l for l in out.splitlines() if re.match(r"^ +[0-9]", l) and keep(l)]
-    return lines
+def _core_busy_us():
+    with open("/proc/stat") as f:
+        return sysstat.cpu_busy(f.read()).get(f"cpu{PROXY_CPU}", 0) / sysstat.HZ * 1e6
 
 
-def perf_profile(bench, peer):
-    """perf record of the proxy's core under a bulk and a short-connection load: the report texts."""
-    log(f"perf profile of core 0: {peer}")
-    texts = []
+def _around(cmd, load):
+    """Runs the load while cmd (a perf command that stops on SIGINT) watches; -> (units of work, core-0 busy µs)."""
+    watcher = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1)   # perf is attached
+    b0 = _core_busy_us()
+    units = load()
+    b1 = _core_busy_us()
+    watcher.send_signal(signal.SIGINT)
+    watcher.wait()
+    return units, b1 - b0
+
+
+def perf_profile(bench, peer, pid):
+    """Where core 0's time goes while the proxy carries a bulk and a short-connection load: `perf record -C` of the
+    core in one window, `perf trace -s` of the proxy's system calls in a second one. -> [CoreProfile]"""
+    log(f"perf profile of core {PROXY_CPU}: {peer}")
     seconds = bench.opts.bulk_seconds
-    for what in ("c2s", "conn"):
-        data = bench.work / f"perf-{peer}-{what}.data"
-        time.sleep(1)
-        if what == "conn":
-            cmd = [str(bench.bin / "conn_load"), SRV_IP, str(RR_PORT), str(bench.opts.concurrency), str(seconds + 2),
-                   "0", f"{bench.lab.block_address(bench.opts.rounds, peer)}/{SOURCE_BLOCK}"]
-        else:
-            cmd = ["iperf3", "-c", SRV_IP, "-p", str(IPERF_PORT), "-t", str(seconds + 2)]
-        load = bench.procs.start(bench.lab.cli, TOOLS_CPU, "perf-load", cmd)
-        time.sleep(1)
-        subprocess.run(["perf", "record", "-q", "-C", str(PROXY_CPU), "-o", str(data), "--", "sleep", str(seconds)],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        bench.procs.wait(load)
-        text = [f"== {peer}, {what}: core {PROXY_CPU} by command", *_perf_report(data, "comm", bool)[:6],
-                f"== {peer}, {what}: core {PROXY_CPU} by binary", *_perf_report(data, "dso", bool)[:6],
-                f"== {peer}, {what}: core {PROXY_CPU} top symbols (idle loop left out)",
-                *_perf_report(data, "dso,sym", lambda l: not IDLE_SYMBOLS.search(l))[:12]]
-        text = "\n".join(text) + "\n"
-        (bench.res / f"perf-{peer}-{what}.txt").write_text(text)
-        texts.append(text)
+
+    def conn():
+        text = bench.workloads.conn_load(RR_PORT, seconds, 0, bench.lab.block_address(bench.opts.rounds, peer))
+        return int(tooloutput.key_values(text).get("done", 0))
+
+    def c2s():
+        result = bench.workloads.run_iperf(bench.work / f"perf-{peer}.json", "c2s", 1, seconds)
+        received = tooloutput.iperf_received(result[0]) if result else None
+        return received[0] / 1e9 if received else 0
+
+    found = []
+    for load, work in (("c2s", c2s), ("conn", conn)):
+        data = bench.work / f"perf-{peer}-{load}.data"
+        units, busy_us = _around(["perf", "record", "-q", "-C", str(PROXY_CPU), "-o", str(data)], work)
+        if peer == "tproxy" and bench.jcmd:   # names the JIT-compiled methods (/tmp/perf-PID.map) for perf report
+            run([bench.jcmd, str(pid), "Compiler.perfmap"], check=False, quiet=True)
+        report_text = run(["perf", "report", "-i", str(data), "--no-children", "--sort", "dso,sym", "--stdio",
+                           "-t", "\t", "-q"], check=False, quiet=True)
         data.unlink(missing_ok=True)
-    return texts
+        Path(f"/tmp/perf-{pid}.map").unlink(missing_ok=True)
+        shares, user_top = coretime.split(tooloutput.perf_samples(report_text))
+        trace = bench.work / f"trace-{peer}-{load}.txt"
+        traced_units, _ = _around(["perf", "trace", "-s", "-p", str(pid), "-o", str(trace)], work)
+        calls = tooloutput.trace_calls(trace.read_text()) if trace.exists() else {}
+        syscalls = {name: n / traced_units for name, n in calls.items()} if traced_units else {}
+        profile = coretime.CoreProfile(peer, load, units, busy_us, shares, user_top, syscalls)
+        (bench.res / f"perf-{peer}-{load}.txt").write_text(
+            f"units={units} busy_us={busy_us:.0f} traced_units={traced_units}\n"
+            + "".join(f"{k}\t{v:.4f}\n" for k, v in shares.items())
+            + "\n".join(coretime.user_top_text(profile)) + "\n"
+            + "".join(f"{k}\t{n}\n" for k, n in sorted(calls.items(), key=lambda kv: -kv[1])))
+        found.append(profile)
+    return found

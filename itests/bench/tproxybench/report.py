@@ -1,6 +1,8 @@
 """The results as text: the table printed at the end, and the Markdown report (docs/benchmark.md)."""
 from collections import namedtuple
 
+from . import coretime
+from .peers import PROXY_CPU
 from .stats import median, metric_ratio_median, ratio_median
 
 Metric = namedtuple("Metric", "key label decimals up vs_kernel")
@@ -213,10 +215,24 @@ def alloc_md(bulk, conn, conn_seconds):
     return out
 
 
-def perf_md(texts):
-    if not texts:
+def perf_md(profiles):
+    """Where core 0's time goes under each proxy (perf): time by category and system calls, per connection or GB."""
+    if not profiles:
         return []
-    return ["### perf profiles of core 0 (last round)", "", "```", *[t.rstrip("\n") for t in texts], "```", ""]
+    lines = ["### Where the proxy's core spends its time (perf, last round)", "",
+             f"One proxy up at a time, the round's lineup. Core {PROXY_CPU}'s busy time (`/proc/stat`) over the work done,",
+             "split by where `perf record -C` samples fell (the idle loop left out; softirq work the core did for the",
+             "traffic counts as kernel). System calls: `perf trace -s -p PID` in a second window of the same load.", ""]
+    for load in coretime.LOADS:
+        rows = coretime.table_md(profiles, load)
+        if rows:
+            lines += [*rows, ""]
+    for p in profiles:
+        top = coretime.user_top_text(p)
+        if top:
+            lines += [f"{p.peer}, {coretime.LOADS[p.load][0].lower()}: busiest code outside the kernel "
+                      "(% of the core's busy time)", "", "```", *top, "```", ""]
+    return lines
 
 
 def checks_md(checks):

@@ -126,3 +126,26 @@ def hot_stacks(text, top=8):
 
 def event_count(text):
     return len(_events(text))
+
+
+def perf_samples(text):
+    """[(percent, dso, symbol)] from `perf report --no-children --sort dso,sym --stdio -t TAB -q`."""
+    samples = []
+    for line in text.splitlines():
+        fields = [f.strip() for f in line.split("\t")]
+        if len(fields) == 3 and fields[0].endswith("%"):
+            try:
+                samples.append((float(fields[0][:-1]), fields[1].strip(), fields[2].strip()))
+            except ValueError:
+                continue
+    return samples
+
+
+def trace_calls(text):
+    """System call name -> calls, summed over every thread of a `perf trace -s` summary."""
+    calls = {}
+    for line in text.splitlines():
+        m = re.match(r"^\s+([a-z_0-9]+)\s+(\d+)\s+(\d+)\s+[0-9.]+\s", line)
+        if m and m.group(1) != "syscall":
+            calls[m.group(1)] = calls.get(m.group(1), 0) + int(m.group(2))
+    return calls
