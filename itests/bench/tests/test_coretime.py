@@ -62,7 +62,7 @@ class CoreTimeTest(unittest.TestCase):
         hap = coretime.CoreProfile("haproxy", "conn", 1000, 100_000, {coretime.KERNEL: 0.9, coretime.OWN_CODE: 0.1},
                                    [], {"accept4": 1.0, "splice": 2.0})
         tp = coretime.CoreProfile("tproxy", "conn", 1000, 120_000, shares, top, {"accept4": 1.0, "splice": 3.0})
-        rows = coretime.table_md([hap, tp], "conn")
+        rows = coretime.table_md([tp, hap], "conn")
         self.assertEqual(rows[0], "| Short connections, many clients: per connection | HAProxy | tproxy |")
         self.assertIn("| core-0 busy time (µs) | 100.0 | 120.0 |", rows)
         self.assertIn("| … kernel (µs) | 90.0 | 60.0 |", rows)

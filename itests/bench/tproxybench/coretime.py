@@ -71,6 +71,7 @@ class CoreProfile:
         return sum(self.syscalls.values())
 
 
+PEER_ORDER = {"haproxy": 0, "tproxy": 1}   # as in the results table
 LOADS = {
     "conn": ("Short connections, many clients", "per connection", "µs", 1.0),
     "c2s": ("Bulk, 1 stream client→server", "per GB received", "ms", 1000.0),
@@ -79,7 +80,7 @@ LOADS = {
 
 def table_md(profiles, load, top_syscalls=8):
     """The Markdown rows comparing the peers under one load: time by category, then system calls."""
-    peers = [p for p in profiles if p.load == load]
+    peers = sorted((p for p in profiles if p.load == load), key=lambda p: PEER_ORDER.get(p.peer, 9))
     if not peers:
         return []
     title, per, unit, scale = LOADS[load]

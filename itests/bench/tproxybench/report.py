@@ -227,7 +227,7 @@ def perf_md(profiles):
         rows = coretime.table_md(profiles, load)
         if rows:
             lines += [*rows, ""]
-    for p in profiles:
+    for p in sorted(profiles, key=lambda p: (coretime.PEER_ORDER.get(p.peer, 9), p.load)):
         top = coretime.user_top_text(p)
         if top:
             lines += [f"{p.peer}, {coretime.LOADS[p.load][0].lower()}: busiest code outside the kernel "
