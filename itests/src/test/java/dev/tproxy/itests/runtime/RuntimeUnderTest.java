@@ -253,9 +253,9 @@ public final class RuntimeUnderTest implements AutoCloseable {
         }
     }
 
-    /** The id of an installed bundle, from the console's {@code lb}. */
+    /** The id of the installed bundle named exactly {@code symbolicName} (not dev.tproxy.proxy-api for dev.tproxy.proxy), from {@code lb -s}. */
     public String bundleId(String symbolicName) {
-        java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("(?m)^\\s*(\\d+)\\|.*\\|" + java.util.regex.Pattern.quote(symbolicName) + "\\b")
+        java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("(?m)^\\s*(\\d+)\\|.*\\|" + java.util.regex.Pattern.quote(symbolicName) + " \\(")
                 .matcher(console("lb -s " + symbolicName));
         if (!matcher.find()) {
             throw new AssertionError("no bundle " + symbolicName + " in:\n" + console("lb -s"));
