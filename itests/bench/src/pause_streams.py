@@ -27,20 +27,21 @@ async def echo(port):
 
 async def streams(count, host, port):
     longest = {}
+    last = {}
     wrong = [0]
 
     async def stream(i):
         reader, writer = await asyncio.open_connection(host, port)
         payload = os.urandom(256)
-        last = time.monotonic()
+        last[i] = time.monotonic()
         while True:
             writer.write(payload)
             await writer.drain()
             if await reader.readexactly(len(payload)) != payload:
                 wrong[0] += 1
             now = time.monotonic()
-            longest[i] = max(longest.get(i, 0.0), now - last)
-            last = now
+            longest[i] = max(longest.get(i, 0.0), now - last[i])
+            last[i] = now
             await asyncio.sleep(0.01)
 
     tasks = [asyncio.create_task(stream(i)) for i in range(count)]
@@ -50,9 +51,12 @@ async def streams(count, host, port):
     while line := (await commands.readline()).decode().strip():
         if line == "reset":
             longest.clear()
+            wrong[0] = 0
         elif line.startswith("report "):
             broken = sum(1 for t in tasks if t.done())
-            silence = max(longest.values(), default=0.0) * 1000
+            now = time.monotonic()
+            # a stream still waiting for its echo counts with the silence so far
+            silence = max([*longest.values(), *(now - t for t in last.values())], default=0.0) * 1000
             print(f"{line[7:]}: longest silence {silence:.0f} ms, wrong echoes {wrong[0]}, broken streams {broken}",
                   flush=True)
     for task in tasks:

@@ -86,15 +86,22 @@ def _core_busy_us():
 
 
 def _around(cmd, load):
-    """Runs the load while cmd (a perf command that stops on SIGINT) watches; -> (units of work, core-0 busy µs)."""
+    """Runs the load while cmd (a perf command that stops on SIGINT) watches; -> (units of work, core-0 busy µs).
+    load() -> (units, busy µs of its own measurement, or None for the whole call). The watcher is stopped whatever
+    happens."""
     watcher = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(1)   # perf is attached
-    b0 = _core_busy_us()
-    units = load()
-    b1 = _core_busy_us()
-    watcher.send_signal(signal.SIGINT)
-    watcher.wait()
-    return units, b1 - b0
+    try:
+        time.sleep(1)   # perf is attached
+        b0 = _core_busy_us()
+        units, busy_us = load()
+        return units, (_core_busy_us() - b0) if busy_us is None else busy_us
+    finally:
+        watcher.send_signal(signal.SIGINT)
+        try:
+            watcher.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            watcher.kill()
+            watcher.wait()
 
 
 def perf_profile(bench, peer, pid):
@@ -105,12 +112,15 @@ def perf_profile(bench, peer, pid):
 
     def conn():
         text = bench.workloads.conn_load(RR_PORT, seconds, 0, bench.lab.block_address(bench.opts.rounds, peer))
-        return int(tooloutput.key_values(text).get("done", 0))
+        return int(tooloutput.key_values(text).get("done", 0)), None
 
     def c2s():
+        # the busy time of the attempt that succeeded (run_iperf retries a failed one)
         result = bench.workloads.run_iperf(bench.work / f"perf-{peer}.json", "c2s", 1, seconds)
         received = tooloutput.iperf_received(result[0]) if result else None
-        return received[0] / 1e9 if received else 0
+        if not received:
+            return 0, 0.0
+        return received[0] / 1e9, (result[2].core0_busy - result[1].core0_busy) / sysstat.HZ * 1e6
 
     found = []
     for load, work in (("c2s", c2s), ("conn", conn)):
@@ -126,6 +136,8 @@ def perf_profile(bench, peer, pid):
         trace = bench.work / f"trace-{peer}-{load}.txt"
         traced_units, _ = _around(["perf", "trace", "-s", "-p", str(pid), "-o", str(trace)], work)
         calls = tooloutput.trace_calls(trace.read_text()) if trace.exists() else {}
+        if not calls:
+            log(f"perf trace counted no system call of {peer} ({load}): the report has no system-call rows for it")
         syscalls = {name: n / traced_units for name, n in calls.items()} if traced_units else {}
         profile = coretime.CoreProfile(peer, load, units, busy_us, shares, user_top, syscalls)
         (bench.res / f"perf-{peer}-{load}.txt").write_text(

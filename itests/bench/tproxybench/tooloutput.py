@@ -145,7 +145,7 @@ def trace_calls(text):
     """System call name -> calls, summed over every thread of a `perf trace -s` summary."""
     calls = {}
     for line in text.splitlines():
-        m = re.match(r"^\s+([a-z_0-9]+)\s+(\d+)\s+(\d+)\s+[0-9.]+\s", line)
+        m = re.match(r"^\s+([a-z_0-9]+)\s+(\d+)(?:\s+\d+)?\s+[0-9.]+\s", line)
         if m and m.group(1) != "syscall":
             calls[m.group(1)] = calls.get(m.group(1), 0) + int(m.group(2))
     return calls
