@@ -69,6 +69,7 @@ class CoreTimeTest(unittest.TestCase):
         self.assertIn("| system calls | 3.0 | 4.0 |", rows)
         self.assertEqual(rows[-2:], ["| … splice | 2.00 | 3.00 |", "| … accept4 | 1.00 | 1.00 |"])
         self.assertEqual(coretime.table_md([hap, tp], "c2s"), [])
+        self.assertEqual(coretime.tables_md([hap, tp]), [*rows, ""])
 
 
 if __name__ == "__main__":

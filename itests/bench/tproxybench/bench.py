@@ -209,11 +209,9 @@ class Bench:
         print(report.table_text(res.records, o.peers, o.idle_target))
         for line in report.logcost_lines(res.records)[:1]:
             print(line)
-        for load in coretime.LOADS:
-            rows = coretime.table_md(self.perf, load)
-            if rows:
-                print()
-                print("\n".join(rows))
+        if self.perf:
+            print()
+            print("\n".join(coretime.tables_md(self.perf)))
         print(flush=True)
         for c in res.failed:
             print(f"CHECK FAILED: {c.index}\t{c.peer}\t{c.what}\tFAILED\t{c.detail}", file=sys.stderr)

@@ -107,6 +107,16 @@ def table_md(profiles, load, top_syscalls=8):
     return rows
 
 
+def tables_md(profiles):
+    """Every load's table (table_md), each followed by an empty line."""
+    lines = []
+    for load in LOADS:
+        rows = table_md(profiles, load)
+        if rows:
+            lines += [*rows, ""]
+    return lines
+
+
 def user_top_text(profile):
     """The busiest symbols outside the kernel, in % of the core's busy time."""
     return [f"{share * 100:6.2f}%  {dso}  {sym}" for share, dso, sym in profile.user_top]

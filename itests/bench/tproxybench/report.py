@@ -223,10 +223,7 @@ def perf_md(profiles):
              f"One proxy up at a time, the round's lineup. Core {PROXY_CPU}'s busy time (`/proc/stat`) over the work done,",
              "split by where `perf record -C` samples fell (the idle loop left out; softirq work the core did for the",
              "traffic counts as kernel). System calls: `perf trace -s -p PID` in a second window of the same load.", ""]
-    for load in coretime.LOADS:
-        rows = coretime.table_md(profiles, load)
-        if rows:
-            lines += [*rows, ""]
+    lines += coretime.tables_md(profiles)
     for p in sorted(profiles, key=lambda p: (coretime.PEER_ORDER.get(p.peer, 9), p.load)):
         top = coretime.user_top_text(p)
         if top:
