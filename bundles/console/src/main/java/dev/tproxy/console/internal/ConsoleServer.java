@@ -131,10 +131,19 @@ final class ConsoleServer implements AutoCloseable {
         }
     }
 
-    /** Stops accepting, disconnects every session (a running command finishes on its own) and deletes the socket. */
+    /**
+     * Deletes the socket, then stops accepting and disconnects every session (a running command finishes on its
+     * own). In that order a runtime taking over the path (bin/restart) never finds a node that no longer answers
+     * and is not yet deleted: it finds either a live console or no node.
+     */
     @Override
     public void close() {
         closed = true;
+        try {
+            SocketFiles.deleteIfSame(path, fileKey);
+        } catch (IOException e) {
+            log.warn("console: cannot delete {}: {}", path, e.toString());
+        }
         try {
             server.close();
         } catch (IOException e) {
@@ -151,11 +160,6 @@ final class ConsoleServer implements AutoCloseable {
             acceptor.join(1000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-        try {
-            SocketFiles.deleteIfSame(path, fileKey);
-        } catch (IOException e) {
-            log.warn("console: cannot delete {}: {}", path, e.toString());
         }
     }
 }

@@ -71,8 +71,7 @@ final class SocketFiles {
         if (answers(socket)) {
             throw new BusyException("another console already listens on " + socket);
         }
-        Files.delete(socket);
-        return true;
+        return Files.deleteIfExists(socket); // its runtime may be deleting it too
     }
 
     /** The socket answers: another runtime's console is on it. */

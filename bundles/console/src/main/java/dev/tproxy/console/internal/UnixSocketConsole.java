@@ -46,7 +46,7 @@ public final class UnixSocketConsole {
     private final Path socket;
     private final ConsoleConnection connection;
     private final Logger log;
-    private boolean handingOver;
+    private final boolean handingOver;
     private ConsoleServer server;
     private Thread waiter;
     private boolean closed;
@@ -55,14 +55,14 @@ public final class UnixSocketConsole {
     public UnixSocketConsole(@Reference CommandProcessor processor,
                              @Reference(service = LoggerFactory.class) Logger log,
                              BundleContext context) {
-        this(processor, log, socketPath(context::getProperty));
-        this.handingOver = context.getProperty(HANDOVER_PROPERTY) != null;
+        this(processor, log, socketPath(context::getProperty), context.getProperty(HANDOVER_PROPERTY) != null);
     }
 
-    UnixSocketConsole(CommandProcessor processor, Logger log, Path socket) {
+    UnixSocketConsole(CommandProcessor processor, Logger log, Path socket, boolean handingOver) {
         this.socket = socket;
         this.connection = new ConsoleConnection(processor, log);
         this.log = log;
+        this.handingOver = handingOver;
     }
 
     @Activate
@@ -91,9 +91,13 @@ public final class UnixSocketConsole {
             connection.serve(Channels.newInputStream(channel), Channels.newOutputStream(channel), id), log);
     }
 
-    /** Takes the path once the previous runtime's console is gone. */
+    /**
+     * Takes the path once the previous runtime's console is gone. Any failure while the previous runtime stops is
+     * tried again (it may be deleting the node as this one looks at it); the last one is reported at the limit.
+     */
     private void waitForPrevious() {
         long deadline = System.nanoTime() + WAIT_LIMIT_MILLIS * 1_000_000;
+        IOException last = null;
         while (System.nanoTime() < deadline) {
             try {
                 Thread.sleep(WAIT_TICK_MILLIS);
@@ -105,16 +109,14 @@ public final class UnixSocketConsole {
                     log.info("console: listening on {}", server.path());
                     return;
                 }
-            } catch (SocketFiles.BusyException e) {
-                // still the previous runtime's
             } catch (IOException e) {
-                log.error("console: cannot listen on {}: {}", socket, e.getMessage());
-                return;
+                last = e; // BusyException: still the previous runtime's
             } catch (InterruptedException e) {
                 return;
             }
         }
-        log.error("console: {} was still another runtime's after {} s; no console in this runtime", socket, WAIT_LIMIT_MILLIS / 1000);
+        log.error("console: cannot listen on {} after waiting {} s for the previous runtime: {}; no console in this runtime",
+            socket, WAIT_LIMIT_MILLIS / 1000, last == null ? "" : last.toString());
     }
 
     @Deactivate

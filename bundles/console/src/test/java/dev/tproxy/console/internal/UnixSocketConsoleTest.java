@@ -37,15 +37,37 @@ class UnixSocketConsoleTest {
     }
 
     private Path start(Path socket) throws IOException {
-        console = new UnixSocketConsole(Fakes.processor((line, out) -> {
+        console = activated(socket, false);
+        return socket;
+    }
+
+    private static UnixSocketConsole activated(Path socket, boolean handingOver) throws IOException {
+        UnixSocketConsole started = new UnixSocketConsole(Fakes.processor((line, out) -> {
             if (line.startsWith("echo ")) {
                 out.println(line.substring(5));
                 return null;
             }
             throw new IllegalArgumentException("Command not found: " + line);
-        }), Fakes.logger(), socket);
-        console.activate();
-        return socket;
+        }), Fakes.logger(), socket, handingOver);
+        started.activate();
+        return started;
+    }
+
+    /** bin/restart, many times over: the new runtime's console takes the path the moment the old one lets go. */
+    @Test
+    void aTakingOverConsoleGetsThePathOnceThePreviousOneCloses() throws Exception {
+        Path socket = start(temp.resolve("data/console.sock"));
+        for (int restart = 0; restart < 20; restart++) {
+            UnixSocketConsole next = activated(socket, true);
+            assertEquals(0, client("--socket", socket.toString(), "echo", "old").status(), "the old one still answers");
+            console.deactivate();
+            console = next;
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (client("--socket", socket.toString(), "--ping").status() != 0) {
+                assertTrue(System.nanoTime() < deadline, "restart " + restart + ": the new console took the path");
+                Thread.sleep(20);
+            }
+        }
     }
 
     @Test
