@@ -28,6 +28,7 @@ public final class Shell {
             process.getOutputStream().close();
             CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> readAll(process.getInputStream()));
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.descendants().forEach(ProcessHandle::destroyForcibly); // bin/restart's own children too
                 process.destroyForcibly();
                 throw new IllegalStateException(String.join(" ", command) + " did not finish within " + timeout);
             }

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -80,10 +81,14 @@ public final class RuntimeUnderTest implements AutoCloseable {
      * success this object is the new runtime's (its home, PID, console and log).
      */
     public Shell.Result restart(Path newHome) {
-        String script = home.resolve("bin/restart").toString();
+        // Its waits bounded below the lab's minute, so that a failure is bin/restart's own message.
+        List<String> command = new ArrayList<>(List.of("env", "TPROXY_START_TIMEOUT=20", home.resolve("bin/restart").toString()));
+        if (newHome != null) {
+            command.add(newHome.toString());
+        }
         Shell.Result result;
         try {
-            result = newHome == null ? lab.tryExec(lab.router(), script) : lab.tryExec(lab.router(), script, newHome.toString());
+            result = lab.tryExec(lab.router(), command.toArray(String[]::new));
         } catch (RuntimeException e) {
             throw new IllegalStateException(e.getMessage() + diagnostics(newHome), e);
         }

@@ -26,8 +26,8 @@ class HotUpdateIT {
     void updatesLoseNoConnectionAndNoByte() throws Exception {
         try (Lab lab = Lab.create(); Peers peers = new Peers(lab)) {
             lab.intercept(9876, "80");
-            try (RuntimeUnderTest runtime = RuntimeUnderTest.install(lab, Map.of()).start()) {
-                VerifiedTraffic traffic = new VerifiedTraffic(peers, STREAMS);
+            try (RuntimeUnderTest runtime = RuntimeUnderTest.install(lab, Map.of()).start();
+                 VerifiedTraffic traffic = new VerifiedTraffic(peers, STREAMS)) {
                 List<Long> idsBefore = VerifiedTraffic.ids(runtime);
                 int fdsBefore = runtime.openFiles();
 

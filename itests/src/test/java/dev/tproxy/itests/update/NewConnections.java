@@ -16,6 +16,7 @@ final class NewConnections {
 
     NewConnections(Peers peers) {
         this.peers = peers;
+        thread.setDaemon(true);
     }
 
     void start() {

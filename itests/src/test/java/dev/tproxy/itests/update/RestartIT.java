@@ -32,8 +32,8 @@ class RestartIT {
     void restartsIntoNewProcessesAndAnotherHomeLoseNoConnectionAndNoByte() throws Exception {
         try (Lab lab = Lab.create(); Peers peers = new Peers(lab)) {
             lab.intercept(9876, "80");
-            try (RuntimeUnderTest runtime = RuntimeUnderTest.install(lab, Map.of()).start()) {
-                VerifiedTraffic traffic = new VerifiedTraffic(peers, STREAMS);
+            try (RuntimeUnderTest runtime = RuntimeUnderTest.install(lab, Map.of()).start();
+                 VerifiedTraffic traffic = new VerifiedTraffic(peers, STREAMS)) {
                 List<Long> idsBefore = VerifiedTraffic.ids(runtime);
                 int fdsBefore = runtime.openFiles();
                 List<Long> pids = new ArrayList<>(List.of(runtime.pid()));
@@ -95,8 +95,8 @@ class RestartIT {
     void aNewHomeThatCannotTakeOverLeavesTheOldRuntimeServing() throws Exception {
         try (Lab lab = Lab.create(); Peers peers = new Peers(lab)) {
             lab.intercept(9876, "80");
-            try (RuntimeUnderTest runtime = RuntimeUnderTest.install(lab, Map.of()).start()) {
-                VerifiedTraffic traffic = new VerifiedTraffic(peers, 20);
+            try (RuntimeUnderTest runtime = RuntimeUnderTest.install(lab, Map.of()).start();
+                 VerifiedTraffic traffic = new VerifiedTraffic(peers, 20)) {
                 List<Long> idsBefore = VerifiedTraffic.ids(runtime);
                 long pid = runtime.pid();
                 Path home = runtime.home();

@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * What an update or a restart must carry: long-lived {@link Stream}s through the proxy to an echo server on the
  * lab's server (port 80), each checking every byte, and {@link NewConnections} arriving at 50 per second.
  */
-final class VerifiedTraffic {
+final class VerifiedTraffic implements AutoCloseable {
     private static final Pattern ID = Pattern.compile("\"id\"\\s*:\\s*(\\d+)");
 
     private final List<Stream> streams = new ArrayList<>();
@@ -69,6 +69,19 @@ final class VerifiedTraffic {
             stream.close();
         }
         return new Report(broken, longestPause, arrivals.succeeded(), arrivals.failed(), arrivals.failures());
+    }
+
+    /** Stops the arrivals and closes every stream, whatever state a failed test left them in. */
+    @Override
+    public void close() throws InterruptedException {
+        arrivals.stop();
+        for (Stream stream : streams) {
+            try {
+                stream.close();
+            } catch (java.io.IOException e) {
+                // closing anyway
+            }
+        }
     }
 
     /** The ids of the live connections, as tproxy:connections lists them. */
