@@ -12,6 +12,10 @@ import org.osgi.annotation.versioning.ProviderType;
  * sockets and live connections here, the new version claims them. What is not claimed within its grace period
  * is closed, so nothing leaks when the owner is stopped for good. {@code state} must hold only JDK types and
  * this API's types: the classes of the bundle that parked it are gone after an update.
+ *
+ * <p>A parked connection's bytes keep moving: each {@link Flow} parked with it is spliced, source to pipe to sink,
+ * until it is claimed, through an update of the owner, an update of this bundle, and a hand-over to another
+ * process. The owner finds each flow as it was left (claimed flows say how many bytes moved and what is in the pipe).
  */
 @ProviderType
 public interface HandleParking {
@@ -20,7 +24,15 @@ public interface HandleParking {
      * Parks {@code handles} with {@code state} under {@code key}; anything already parked under that key is
      * closed first. The handles are closed after {@code grace} unless claimed.
      */
-    void park(String key, Map<String, Object> state, List<? extends NativeHandle> handles, Duration grace);
+    default void park(String key, Map<String, Object> state, List<? extends NativeHandle> handles, Duration grace) {
+        park(key, state, handles, grace, List.of());
+    }
+
+    /**
+     * Parks as {@link #park(String, Map, List, Duration)} does, and keeps {@code flows} moving until the entry is
+     * claimed (or expires).
+     */
+    void park(String key, Map<String, Object> state, List<? extends NativeHandle> handles, Duration grace, List<Flow> flows);
 
     /** Takes what is parked under {@code key}: it is the caller's from now on. */
     Optional<Parked> claim(String key);
@@ -40,6 +52,34 @@ public interface HandleParking {
      */
     long handOver(String socket, Duration timeout) throws IOException;
 
-    /** What was parked under one key. */
-    record Parked(String key, Map<String, Object> state, List<NativeHandle> handles) {}
+    /** What was parked under one key, and what its flows did while parked. */
+    record Parked(String key, Map<String, Object> state, List<NativeHandle> handles, List<Flow> flows) {
+        public Parked(String key, Map<String, Object> state, List<NativeHandle> handles) {
+            this(key, state, handles, List.of());
+        }
+    }
+
+    /**
+     * One direction of a parked connection, kept moving while parked: bytes from the stream socket at
+     * {@code handles[source]} into the pipe at {@code handles[pipe]}, then into the stream socket at
+     * {@code handles[sink]}. The pipe holds {@code pending} bytes; {@code pipe} is -1 when the direction has none,
+     * and the lot opens one of {@code pipeSize} bytes when bytes come (it is added to the handles). Like the
+     * proxy's own relay, it reads only into an empty pipe.
+     *
+     * <p>A flow stops, and leaves the rest to its owner, at its source's end of stream (still queued for the owner
+     * to read), at urgent data, and at an error: {@code sourceErrno} or {@code sinkErrno}, which the owner must
+     * treat as its own (the socket reported it once, to the lot). {@code moved} counts the bytes written to the
+     * sink while parked.
+     */
+    record Flow(int source, int sink, int pipe, int pipeSize, long pending, long moved, int sourceErrno, int sinkErrno) {
+        /** A flow as its owner parks it: nothing moved yet, no error. */
+        public static Flow of(int source, int sink, int pipe, int pipeSize, long pending) {
+            return new Flow(source, sink, pipe, pipeSize, pending, 0, 0, 0);
+        }
+
+        /** It stopped on an error (see {@link #sourceErrno()} and {@link #sinkErrno()}). */
+        public boolean failed() {
+            return sourceErrno != 0 || sinkErrno != 0;
+        }
+    }
 }

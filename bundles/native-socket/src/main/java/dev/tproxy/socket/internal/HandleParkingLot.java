@@ -2,6 +2,7 @@ package dev.tproxy.socket.internal;
 
 import dev.tproxy.socket.api.HandleParking;
 import dev.tproxy.socket.api.NativeHandle;
+import dev.tproxy.socket.api.Pipe;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,10 +39,14 @@ import org.osgi.service.log.LoggerFactory;
  * registered: the proxy's components, which need this service, then adopt those listeners and connections as after
  * a hot update. If nothing comes within {@value #TIMEOUT} (default 30 s), activation fails and the proxy never
  * starts in this process: the old one goes on serving.
+ *
+ * <p>While parked, an entry's flows move ({@link ParkedFlows}); whatever takes an entry out of the lot (a claim, an
+ * expiry, a hand-over, this bundle stopping) stops them first.
  */
 @Component(service = HandleParking.class, immediate = true)
 public final class HandleParkingLot implements HandleParking {
     private final Map<String, Entry> parked = new LinkedHashMap<>();
+    private final ParkedFlows flows = new ParkedFlows();
     private final ScheduledExecutorService reaper = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "tproxy-parking-reaper");
         thread.setDaemon(true);
@@ -86,7 +91,7 @@ public final class HandleParkingLot implements HandleParking {
         }
         try {
             List<HandoverProtocol.Entry> entries = ParkedFile.read(file);
-            int handles = parkAll(entries);
+            int handles = parkAll(entries, false);
             logger.info("took over {} parked entries ({} handles) from the previous version of this bundle", entries.size(), handles);
         } catch (IOException | RuntimeException e) {
             logger.error("cannot take over what the previous version of this bundle parked ({}): {}", file, e.toString());
@@ -112,7 +117,7 @@ public final class HandleParkingLot implements HandleParking {
         }
         int handles;
         synchronized (this) {
-            handles = parkAll(received.entries());
+            handles = parkAll(received.entries(), true);
             for (HandoverProtocol.Entry entry : received.entries()) {
                 if (!entry.parked().handles().isEmpty()) {
                     awaitingAdoption.add(entry.parked().key());
@@ -147,17 +152,25 @@ public final class HandleParkingLot implements HandleParking {
     @Override
     public long handOver(String socket, Duration timeout) throws IOException {
         synchronized (this) {
+            // The other process moves the bytes from here on: none may move here while its copies are sent.
+            long start = System.nanoTime();
+            parked.values().forEach(this::settle);
             List<HandoverProtocol.Entry> entries = snapshot();
+            long settled = System.nanoTime();
             long pid;
             try {
-                pid = HandoverProtocol.send(Path.of(socket), entries, timeout);
+                pid = HandoverProtocol.send(Path.of(socket), entries, timeout, held -> logger.info(
+                        "hand-over: flows stopped in {} ms, {} entries sent and held by the receiver in {} ms",
+                        (settled - start) / 1_000_000, entries.size(), (held - settled) / 1_000_000));
             } catch (IOException | RuntimeException e) {
                 // Whatever expired meanwhile waited for this monitor: a fresh grace period, as at the start.
                 for (HandoverProtocol.Entry kept : entries) {
                     String key = kept.parked().key();
                     Entry stale = parked.get(key);
                     stale.expiry.cancel(false);
-                    Entry fresh = new Entry(stale.parked);
+                    // The receiver may have moved bytes through the pipes meanwhile: what they hold is the truth.
+                    Parked back = withPipeLevels(stale.parked);
+                    Entry fresh = new Entry(back, flows.start(back.handles(), back.flows(), true));
                     arm(key, fresh, kept.grace());
                     parked.put(key, fresh);
                 }
@@ -175,21 +188,51 @@ public final class HandleParkingLot implements HandleParking {
         }
     }
 
-    /** A parked entry and its expiry; a new Entry when re-armed, so that a stale expiry finds nothing to close. */
+    /**
+     * A parked entry, its flows while they move, and its expiry; a new Entry when re-armed, so that a stale expiry
+     * finds nothing to close.
+     */
     private static final class Entry {
-        final Parked parked;
+        Parked parked;
+        ParkedFlows.Moving moving;
         ScheduledFuture<?> expiry;
 
-        Entry(Parked parked) {
+        Entry(Parked parked, ParkedFlows.Moving moving) {
             this.parked = parked;
+            this.moving = moving;
         }
     }
 
-    /** Parks each entry with what was left of its grace period; returns how many handles they hold. */
-    private synchronized int parkAll(List<HandoverProtocol.Entry> entries) {
+    /** The entry with each flow's pending bytes read from its pipe. */
+    private static Parked withPipeLevels(Parked entry) {
+        List<Flow> levelled = new ArrayList<>();
+        for (Flow flow : entry.flows()) {
+            long pending = flow.pipe() < 0 ? flow.pending() : ((Pipe) entry.handles().get(flow.pipe())).buffered();
+            levelled.add(new Flow(flow.source(), flow.sink(), flow.pipe(), flow.pipeSize(), pending, flow.moved(), flow.sourceErrno(),
+                    flow.sinkErrno()));
+        }
+        return new Parked(entry.key(), entry.state(), entry.handles(), levelled);
+    }
+
+    /** Stops the entry's flows, if they move: its handles and flows are then as they stand. */
+    private Parked settle(Entry entry) {
+        if (entry.moving != null) {
+            ParkedFlows.Stopped stopped = flows.stop(entry.moving);
+            entry.moving = null;
+            entry.parked = new Parked(entry.parked.key(), entry.parked.state(), stopped.handles(), stopped.flows());
+        }
+        return entry.parked;
+    }
+
+    /**
+     * Parks each entry with what was left of its grace period; returns how many handles they hold. Entries handed
+     * over by another process move without pipes of this process's own until claimed (see {@link ParkedFlows#start}).
+     */
+    private synchronized int parkAll(List<HandoverProtocol.Entry> entries, boolean handedOver) {
         int handles = 0;
         for (HandoverProtocol.Entry entry : entries) {
-            park(entry.parked().key(), entry.parked().state(), entry.parked().handles(), entry.grace());
+            Parked each = entry.parked();
+            park(each.key(), each.state(), each.handles(), entry.grace(), each.flows(), !handedOver);
             handles += entry.parked().handles().size();
         }
         return handles;
@@ -209,13 +252,19 @@ public final class HandleParkingLot implements HandleParking {
     }
 
     @Override
-    public synchronized void park(String key, Map<String, Object> state, List<? extends NativeHandle> handles, Duration grace) {
+    public void park(String key, Map<String, Object> state, List<? extends NativeHandle> handles, Duration grace, List<Flow> moving) {
+        park(key, state, handles, grace, moving, true);
+    }
+
+    private synchronized void park(String key, Map<String, Object> state, List<? extends NativeHandle> handles, Duration grace,
+            List<Flow> moving, boolean opensPipes) {
         Entry previous = parked.remove(key);
         if (previous != null) {
             previous.expiry.cancel(false);
-            closeAll(previous.parked);
+            closeAll(settle(previous));
         }
-        Entry entry = new Entry(new Parked(key, Map.copyOf(state), List.copyOf(handles)));
+        List<NativeHandle> kept = List.copyOf(handles);
+        Entry entry = new Entry(new Parked(key, Map.copyOf(state), kept, List.copyOf(moving)), flows.start(kept, moving, opensPipes));
         arm(key, entry, grace);
         parked.put(key, entry);
     }
@@ -223,7 +272,7 @@ public final class HandleParkingLot implements HandleParking {
     private synchronized void expire(String key, Entry entry) {
         if (parked.get(key) == entry) {
             parked.remove(key);
-            closeAll(entry.parked);
+            closeAll(settle(entry));
             logger.info("parked " + key + " was not claimed within its grace period: closed " + entry.parked.handles().size() + " handles");
         }
     }
@@ -238,7 +287,7 @@ public final class HandleParkingLot implements HandleParking {
             confirmIfAdopted();
         }
         entry.expiry.cancel(false);
-        return Optional.of(entry.parked);
+        return Optional.of(settle(entry));
     }
 
     @Override
@@ -259,6 +308,8 @@ public final class HandleParkingLot implements HandleParking {
     @Deactivate
     synchronized void deactivate() {
         reaper.shutdownNow();
+        parked.values().forEach(this::settle);
+        flows.close();
         if (handover != null) {
             handover.channel().close();
             handover = null;

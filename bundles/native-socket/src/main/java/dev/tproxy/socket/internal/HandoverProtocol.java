@@ -39,10 +39,11 @@ final class HandoverProtocol {
     /**
      * Sends {@code entries} to the receiver at {@code socket} and waits until it adopted them. When this returns,
      * the receiver owns them: the caller closes its handles. When it throws, no other process holds them any more.
+     * {@code onHeld} is told when (nanoTime) the receiver held everything.
      *
      * @return the receiver's process id
      */
-    static long send(Path socket, List<Entry> entries, Duration timeout) throws IOException {
+    static long send(Path socket, List<Entry> entries, Duration timeout, java.util.function.LongConsumer onHeld) throws IOException {
         try (SeqPacketChannel channel = SeqPacketChannel.connect(socket)) {
             Batch batch = new Batch();
             for (Entry entry : entries) {
@@ -56,6 +57,7 @@ final class HandoverProtocol {
             batch.sendTo(channel);
             channel.send(counted(DONE, entries.size()));
             expect(channel, HELD, entries.size(), timeout, "hold");
+            onHeld.accept(System.nanoTime());
             long pid = channel.peerPid();
             try {
                 expect(channel, ADOPTED, entries.size(), timeout, "adopt");

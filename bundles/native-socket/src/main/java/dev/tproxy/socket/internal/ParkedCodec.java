@@ -1,5 +1,6 @@
 package dev.tproxy.socket.internal;
 
+import dev.tproxy.socket.api.HandleParking.Flow;
 import dev.tproxy.socket.api.HandleParking.Parked;
 import dev.tproxy.socket.api.NativeHandle;
 import java.io.ByteArrayInputStream;
@@ -62,6 +63,18 @@ final class ParkedCodec {
             for (Map.Entry<String, Object> entry : parked.state().entrySet()) {
                 out.writeUTF(entry.getKey());
                 writeValue(out, parked.key() + "/" + entry.getKey(), entry.getValue());
+            }
+            // Last, so that a version that knows no flows reads the rest and stops here.
+            out.writeInt(parked.flows().size());
+            for (Flow flow : parked.flows()) {
+                out.writeInt(flow.source());
+                out.writeInt(flow.sink());
+                out.writeInt(flow.pipe());
+                out.writeInt(flow.pipeSize());
+                out.writeLong(flow.pending());
+                out.writeLong(flow.moved());
+                out.writeInt(flow.sourceErrno());
+                out.writeInt(flow.sinkErrno());
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -137,7 +150,19 @@ final class ParkedCodec {
                 String name = in.readUTF();
                 state.put(name, readValue(in, key + "/" + name));
             }
-            return new Decoded(new Parked(key, Map.copyOf(state), List.copyOf(handles)), grace, next - from);
+            List<Flow> flows = new ArrayList<>();
+            int flowCount = in.available() > 0 ? in.readInt() : 0; // none from a version that knew no flows
+            for (int i = 0; i < flowCount; i++) {
+                Flow flow = new Flow(in.readInt(), in.readInt(), in.readInt(), in.readInt(), in.readLong(), in.readLong(),
+                        in.readInt(), in.readInt());
+                for (int index : new int[] {flow.source(), flow.sink(), flow.pipe()}) {
+                    if (index < -1 || index >= handles.size() || (index == -1 && index != flow.pipe())) {
+                        throw new IOException(key + ": a flow names handle " + index + " of " + handles.size());
+                    }
+                }
+                flows.add(flow);
+            }
+            return new Decoded(new Parked(key, Map.copyOf(state), List.copyOf(handles), List.copyOf(flows)), grace, next - from);
         } catch (IOException | RuntimeException e) {
             handles.forEach(NativeHandle::close);
             throw e instanceof IOException io ? io : new IOException("malformed hand-over message: " + e.getMessage(), e);

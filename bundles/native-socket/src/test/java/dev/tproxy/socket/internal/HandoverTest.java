@@ -1,5 +1,7 @@
 package dev.tproxy.socket.internal;
 
+import static dev.tproxy.socket.internal.TestSockets.acceptWithin;
+import static dev.tproxy.socket.internal.TestSockets.direct;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -175,27 +177,10 @@ class HandoverTest {
         }
     }
 
-    private static ByteBuffer direct(String text) {
-        byte[] bytes = text.getBytes();
-        return ByteBuffer.allocateDirect(bytes.length).put(bytes).flip();
-    }
-
     private static String text(ByteBuffer buffer) {
         byte[] bytes = new byte[buffer.flip().remaining()];
         buffer.get(bytes);
         return new String(bytes);
-    }
-
-    private static Accepted acceptWithin(ListeningSocket listener) throws InterruptedException {
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            Accepted accepted = listener.accept();
-            if (accepted != null) {
-                return accepted;
-            }
-            Thread.sleep(5);
-        }
-        throw new AssertionError("nothing to accept");
     }
 
     private static void awaitTrue(java.util.function.BooleanSupplier condition) throws InterruptedException {

@@ -1,5 +1,7 @@
 package dev.tproxy.socket.internal;
 
+import static dev.tproxy.socket.internal.TestSockets.acceptWithin;
+import static dev.tproxy.socket.internal.TestSockets.direct;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

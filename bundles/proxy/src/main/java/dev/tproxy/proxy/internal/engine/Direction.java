@@ -235,6 +235,11 @@ final class Direction {
         return transit == null ? 0 : transit.pending();
     }
 
+    /** Its transit, if it holds one, is a pipe. */
+    boolean holdsPipe() {
+        return transit != null && transit.isPipe();
+    }
+
     /** What a hot update carries over besides the transit (see {@link RelayParking}). */
     record Facts(boolean sourceEnded, boolean finished, long bytes, boolean copyOnly, int pipeSize, boolean sinkNoDelay,
             boolean sinkWritten) {}

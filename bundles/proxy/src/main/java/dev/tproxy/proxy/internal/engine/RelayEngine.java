@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +34,8 @@ public final class RelayEngine {
     private final RelayParking parking;
     private volatile long hotUpdates;
     private volatile int carriedOver;
+    /** Bytes the parking lot moved for the connections carried over, while they were parked. */
+    private final java.util.concurrent.atomic.AtomicLong movedWhileParked = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * Starts the loops and takes over what an earlier version parked. If a loop cannot start (out of descriptors
@@ -66,8 +69,8 @@ public final class RelayEngine {
         made.forEach(EventLoop::start);
         int adopted = adoptParked();
         carriedOver = adopted;
-        log.info("relay engine started: " + settings.describe()
-                + (adopted > 0 ? "; carried on " + adopted + " connections from the previous version" : ""));
+        log.info("relay engine started: " + settings.describe() + (adopted > 0 ? "; carried on " + adopted
+                + " connections from the previous version, which moved " + movedWhileParked.get() + " bytes while parked" : ""));
     }
 
     /** Hot updates of the proxy bundle so far: each one that found what the previous version parked. */
@@ -104,9 +107,9 @@ public final class RelayEngine {
         parking.listenersWithParkedCounters().forEach(this::listenerRuntime);
         List<CompletableFuture<Boolean>> adopted = new ArrayList<>();
         int next = 0;
-        for (HandleParking.Parked parked : parking.claimRelays()) {
+        for (String key : parking.parkedRelays()) {
             EventLoop loop = loops.all().get(next++ % loops.size());
-            adopted.add(loop.submit(() -> adopt(parked, loop)));
+            adopted.add(loop.submit(() -> parking.claimRelay(key).map(parked -> adopt(parked, loop)).orElse(false)));
         }
         int count = 0;
         for (CompletableFuture<Boolean> each : adopted) {
@@ -130,7 +133,13 @@ public final class RelayEngine {
             return false;
         }
         relays.carryOver(relay);
-        relay.resumeAfterUpdate();
+        parked.flows().forEach(flow -> movedWhileParked.addAndGet(flow.moved()));
+        Optional<RelayFault> fault = RelayParking.faultWhileParked(parked);
+        if (fault.isPresent()) {
+            relay.end(Ending.socketFailed(fault.get().side, fault.get().errno));
+        } else {
+            relay.resumeAfterUpdate();
+        }
         return true;
     }
 

@@ -8,6 +8,7 @@ import dev.tproxy.proxy.api.TrafficCounters;
 import dev.tproxy.proxy.api.UpstreamFailure;
 import dev.tproxy.socket.api.HandleParking;
 import dev.tproxy.socket.api.ListeningSocket;
+import dev.tproxy.socket.api.NativeException;
 import dev.tproxy.socket.api.NativeHandle;
 import dev.tproxy.socket.api.Pipe;
 import dev.tproxy.socket.api.StreamSocket;
@@ -66,6 +67,8 @@ public final class RelayParking {
     private static final String PENDING = "pending";
     /** The direction's copy buffer with bytes still to write, when it holds one. */
     private static final String COPY = "copy";
+    /** The index of the direction's flow, when the parking lot keeps it moving (its pipe and pending are the flow's). */
+    private static final String FLOW = "flow";
 
     // A listener's cumulative counters (active counts are counted anew from the relays carried over).
     private static final String ACCEPTED = "accepted";
@@ -109,17 +112,38 @@ public final class RelayParking {
         state.put(LAST_ACTIVITY, facts.lastActivity());
         state.put(CONNECT_DEADLINE, facts.connectDeadline());
         List<NativeHandle> handles = new ArrayList<>(List.of(parts.client(), parts.upstream()));
+        List<HandleParking.Flow> flows = new ArrayList<>();
         if (parts.fromClient() != null) {
             TransitPool pool = relay.loop().transits;
-            parkDirection(FROM_CLIENT, parts.fromClient(), state, handles, pool);
-            parkDirection(FROM_SERVER, parts.fromServer(), state, handles, pool);
+            parkDirection(FROM_CLIENT, parts.fromClient(), state, handles, pool, flows, CLIENT_HANDLE, UPSTREAM_HANDLE);
+            parkDirection(FROM_SERVER, parts.fromServer(), state, handles, pool, flows, UPSTREAM_HANDLE, CLIENT_HANDLE);
         }
-        parking.park(RELAY + facts.id(), state, handles, grace);
+        parking.park(RELAY + facts.id(), state, handles, grace, flows);
     }
 
+    private static final int CLIENT_HANDLE = 0;
+    private static final int UPSTREAM_HANDLE = 1;
+
+    /**
+     * Parks a direction's facts and transit. One that has not ended, can splice and has no copied bytes waiting
+     * goes on moving while parked: its flow is the parking lot's until the next version claims it (docs/design.md,
+     * "Hot update"). Its sink gets TCP_NODELAY first, as it would before its second write here: the lot's small
+     * writes must not wait for acknowledgements.
+     */
     private static void parkDirection(String prefix, Direction direction, Map<String, Object> state, List<NativeHandle> handles,
-            TransitPool pool) {
+            TransitPool pool, List<HandleParking.Flow> flows, int source, int sink) {
         Direction.Facts facts = direction.facts();
+        boolean keepsMoving = !facts.finished() && !facts.sourceEnded() && !facts.copyOnly()
+                && !(direction.buffered() > 0 && !direction.holdsPipe());
+        if (keepsMoving && !facts.sinkNoDelay()) {
+            try {
+                ((StreamSocket) handles.get(sink)).setNoDelay(true);
+                facts = new Direction.Facts(facts.sourceEnded(), facts.finished(), facts.bytes(), facts.copyOnly(), facts.pipeSize(),
+                        true, facts.sinkWritten());
+            } catch (NativeException e) {
+                keepsMoving = false; // the socket failed: its owner finds out
+            }
+        }
         state.put(prefix + SOURCE_ENDED, facts.sourceEnded());
         state.put(prefix + FINISHED, facts.finished());
         state.put(prefix + BYTES, facts.bytes());
@@ -130,6 +154,10 @@ public final class RelayParking {
         Transit transit = direction.detachTransit();
         // A copy buffer belongs to this version's memory: its bytes are copied out, and the buffer given back.
         if (transit instanceof PipeTransit pipe) {
+            if (keepsMoving) {
+                state.put(prefix + FLOW, flows.size());
+                flows.add(HandleParking.Flow.of(source, sink, handles.size(), facts.pipeSize(), pipe.pending()));
+            }
             state.put(prefix + PIPE, handles.size());
             state.put(prefix + PENDING, pipe.pending());
             handles.add(pipe.pipe);
@@ -138,16 +166,23 @@ public final class RelayParking {
                 state.put(prefix + COPY, copy.pendingCopy());
             }
             pool.discard(copy);
+        } else if (keepsMoving) {
+            state.put(prefix + FLOW, flows.size());
+            flows.add(HandleParking.Flow.of(source, sink, -1, facts.pipeSize(), 0));
         }
     }
 
-    /** Claims every relay the previous version parked; each is the caller's to {@link #adopt} or close. */
-    List<HandleParking.Parked> claimRelays() {
-        List<HandleParking.Parked> claimed = new ArrayList<>();
-        for (String key : parking.keys(RELAY)) {
-            parking.claim(key).ifPresent(claimed::add);
-        }
-        return claimed;
+    /** The keys of the relays the previous version parked. */
+    List<String> parkedRelays() {
+        return parking.keys(RELAY);
+    }
+
+    /**
+     * Claims one parked relay: it is the caller's to {@link #adopt} or close. Its bytes move in the parking lot until
+     * this call, so a relay is claimed only when its loop is ready to take it on.
+     */
+    Optional<HandleParking.Parked> claimRelay(String key) {
+        return parking.claim(key);
     }
 
     /** The PID of the listener a parked relay belongs to. */
@@ -169,25 +204,73 @@ public final class RelayParking {
         Direction fromClient = null;
         Direction fromServer = null;
         if (state.containsKey(FROM_CLIENT + BYTES)) {
-            Direction.Facts clientFacts = directionFacts(FROM_CLIENT, state);
+            HandleParking.Flow clientFlow = flowOf(FROM_CLIENT, parked);
+            HandleParking.Flow serverFlow = flowOf(FROM_SERVER, parked);
+            Direction.Facts clientFacts = directionFacts(FROM_CLIENT, state, clientFlow);
             fromClient = Direction.fromClient(client, upstream, loop.transits, clientFacts.pipeSize())
-                    .resume(clientFacts, transit(FROM_CLIENT, state, handles, loop.transits));
-            Direction.Facts serverFacts = directionFacts(FROM_SERVER, state);
+                    .resume(clientFacts, transit(FROM_CLIENT, state, handles, loop.transits, clientFlow));
+            Direction.Facts serverFacts = directionFacts(FROM_SERVER, state, serverFlow);
             fromServer = Direction.fromServer(upstream, client, loop.transits, serverFacts.pipeSize())
-                    .resume(serverFacts, transit(FROM_SERVER, state, handles, loop.transits));
+                    .resume(serverFacts, transit(FROM_SERVER, state, handles, loop.transits, serverFlow));
+            long movedUp = clientFlow == null ? 0 : clientFlow.moved();
+            long movedDown = serverFlow == null ? 0 : serverFlow.moved();
+            listener.counters().addFromClient(movedUp);
+            listener.counters().addFromServer(movedDown);
+            if (movedUp + movedDown > 0) {
+                facts = new Relay.Facts(facts.id(), facts.client(), facts.destination(), facts.upstreamSource(), facts.state(),
+                        facts.started(), facts.startNanos(), System.nanoTime(), facts.connectDeadline());
+            }
         }
         return new Relay(new Relay.Parts(facts, client, upstream, fromClient, fromServer), listener, loop, endings);
     }
 
-    private static Direction.Facts directionFacts(String prefix, Map<String, Object> state) {
-        // Versions before the sink flags gave every sink TCP_NODELAY up front.
-        return new Direction.Facts((Boolean) state.get(prefix + SOURCE_ENDED), (Boolean) state.get(prefix + FINISHED),
-                (Long) state.get(prefix + BYTES), (Boolean) state.get(prefix + COPY_ONLY),
-                (Integer) state.get(prefix + PIPE_SIZE), (Boolean) state.getOrDefault(prefix + SINK_NO_DELAY, true),
-                (Boolean) state.getOrDefault(prefix + SINK_WRITTEN, true));
+    /** The flow the parking lot moved for this direction, if it did. */
+    private static HandleParking.Flow flowOf(String prefix, HandleParking.Parked parked) {
+        return parked.state().get(prefix + FLOW) instanceof Integer index && index < parked.flows().size()
+                ? parked.flows().get(index) : null;
     }
 
-    private static Transit transit(String prefix, Map<String, Object> state, List<NativeHandle> handles, TransitPool pool) {
+    /**
+     * An error the parking lot met on a parked relay's socket (which then reported it to the lot, not again): the side,
+     * as a {@link RelayFault} would name it, or empty.
+     */
+    static Optional<RelayFault> faultWhileParked(HandleParking.Parked parked) {
+        for (String prefix : List.of(FROM_CLIENT, FROM_SERVER)) {
+            HandleParking.Flow flow = flowOf(prefix, parked);
+            if (flow != null && flow.failed()) {
+                boolean atSource = flow.sourceErrno() != 0;
+                int handle = atSource ? flow.source() : flow.sink();
+                int errno = atSource ? flow.sourceErrno() : flow.sinkErrno();
+                return Optional.of(new RelayFault(handle == CLIENT_HANDLE ? Relay.CLIENT : Relay.UPSTREAM, errno,
+                        "while parked: errno " + errno));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Direction.Facts directionFacts(String prefix, Map<String, Object> state, HandleParking.Flow flow) {
+        // Versions before the sink flags gave every sink TCP_NODELAY up front.
+        long moved = flow == null ? 0 : flow.moved();
+        return new Direction.Facts((Boolean) state.get(prefix + SOURCE_ENDED), (Boolean) state.get(prefix + FINISHED),
+                (Long) state.get(prefix + BYTES) + moved, (Boolean) state.get(prefix + COPY_ONLY),
+                (Integer) state.get(prefix + PIPE_SIZE), (Boolean) state.getOrDefault(prefix + SINK_NO_DELAY, true),
+                (Boolean) state.getOrDefault(prefix + SINK_WRITTEN, true) || moved > 0);
+    }
+
+    private static Transit transit(String prefix, Map<String, Object> state, List<NativeHandle> handles, TransitPool pool,
+            HandleParking.Flow flow) {
+        if (flow != null) {
+            if (flow.pipe() < 0) {
+                return null;
+            }
+            Transit pipe = pool.reclaimPipe((Pipe) handles.get(flow.pipe()), flow.pending());
+            if (flow.pending() == 0) {
+                // Closed rather than kept idle: hundreds of parked flows would fill the idle pipes for seconds.
+                pool.discard(pipe);
+                return null;
+            }
+            return pipe;
+        }
         if (state.get(prefix + PIPE) instanceof Integer index) {
             return pool.reclaimPipe((Pipe) handles.get(index), (Long) state.get(prefix + PENDING));
         }

@@ -7,9 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tproxy.proxy.api.CloseReason;
 import dev.tproxy.proxy.api.ConnectionInfo;
 import dev.tproxy.proxy.api.ConnectionState;
 import dev.tproxy.proxy.api.UpstreamFailure;
+import dev.tproxy.socket.api.Errno;
+import dev.tproxy.socket.api.HandleParking;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
@@ -59,6 +62,43 @@ class HotUpdateTest extends LoopbackEngineTest {
             next.getInputStream().read();
             long newest = fixture.liveIds().get(0);
             assertTrue(newest > 2, "ids go on after the carried-over ones: " + newest);
+        }
+    }
+
+    /**
+     * A live direction parks as a flow that the parking lot keeps moving (native-socket's
+     * ParkedFlowsTest moves them for real); the next version counts what the lot moved, and a socket error the lot
+     * met ends the connection as that error would have.
+     */
+    @Test
+    void splicingDirectionsParkAsFlowsAndWhatTheLotMovedOrMetIsTheNextVersions() throws Exception {
+        start(Map.of(), LoopbackServers.push(8 << 20));
+        try (Socket pushed = fixture.connect()) {
+            pushed.getOutputStream().write('x');
+            InputStream in = pushed.getInputStream();
+            in.readNBytes(1 << 20);
+            long id = fixture.liveIds().get(0);
+            String key = "dev.tproxy.proxy/relay/" + id;
+            fixture.engine.detach(fixture.listening);
+            fixture.engine.parkAndStop();
+
+            List<HandleParking.Flow> flows = fixture.parking.flows(key);
+            assertEquals(List.of(0, 1), flows.stream().map(HandleParking.Flow::source).toList(), "client to server, server to client");
+            assertEquals(List.of(1, 0), flows.stream().map(HandleParking.Flow::sink).toList());
+            long relayedBefore = fixture.counters().bytesFromServer();
+            fixture.parking.tamperFlows(key, flow -> flow.source() == 0 ? flow : new HandleParking.Flow(flow.source(), flow.sink(),
+                    flow.pipe(), flow.pipeSize(), flow.pending(), flow.moved() + 1000, 0, Errno.ECONNRESET));
+            fixture.startEngine();
+            fixture.engine.attach(fixture.listener, fixture.listening);
+
+            assertEquals(relayedBefore + 1000, fixture.counters().bytesFromServer(), "the bytes the lot moved are counted");
+            assertEquals(List.of(), fixture.liveIds(), "the reset the lot met ends the connection");
+            assertEquals(1, fixture.counters().closedBy().get(CloseReason.CLIENT_RESET));
+            assertThrows(SocketException.class, () -> {
+                while (in.read(new byte[65536]) >= 0) {
+                    // the client is reset, as for any reset the relay meets
+                }
+            });
         }
     }
 

@@ -15,8 +15,10 @@ final class ParkingDouble implements HandleParking, AutoCloseable {
     private final Map<String, Parked> parked = new LinkedHashMap<>();
 
     @Override
-    public synchronized void park(String key, Map<String, Object> state, List<? extends NativeHandle> handles, Duration grace) {
-        Parked previous = parked.put(key, new Parked(key, Map.copyOf(state), List.copyOf(handles)));
+    public synchronized void park(String key, Map<String, Object> state, List<? extends NativeHandle> handles, Duration grace,
+            List<Flow> flows) {
+        // Flows stand still here: the real lot (native-socket) moves them, tested there.
+        Parked previous = parked.put(key, new Parked(key, Map.copyOf(state), List.copyOf(handles), List.copyOf(flows)));
         if (previous != null) {
             previous.handles().forEach(NativeHandle::close);
         }
@@ -48,7 +50,17 @@ final class ParkingDouble implements HandleParking, AutoCloseable {
         Parked entry = parked.get(key);
         Map<String, Object> state = new java.util.HashMap<>(entry.state());
         change.accept(state);
-        parked.put(key, new Parked(key, state, entry.handles()));
+        parked.put(key, new Parked(key, state, entry.handles(), entry.flows()));
+    }
+
+    /** Changes the flows parked under {@code key}, as the lot would have moved them. */
+    synchronized void tamperFlows(String key, java.util.function.UnaryOperator<Flow> change) {
+        Parked entry = parked.get(key);
+        parked.put(key, new Parked(key, entry.state(), entry.handles(), entry.flows().stream().map(change).toList()));
+    }
+
+    synchronized List<Flow> flows(String key) {
+        return parked.get(key).flows();
     }
 
     synchronized int size() {
