@@ -112,6 +112,10 @@ public final class HandleParkingLot implements HandleParking {
             received = HandoverProtocol.receive(socket, timeout);
         } catch (IOException | RuntimeException e) {
             reaper.shutdownNow();
+            synchronized (this) {
+                parked.values().forEach(this::settle); // no thread of this failed component may go on moving bytes
+            }
+            flows.close();
             logger.error("hand-over at {} failed: {}; the proxy does not start in this process", socket, e.getMessage());
             throw e;
         }

@@ -56,10 +56,12 @@ final class HandoverProtocol {
             }
             batch.sendTo(channel);
             channel.send(counted(DONE, entries.size()));
-            expect(channel, HELD, entries.size(), timeout, "hold");
-            onHeld.accept(System.nanoTime());
             long pid = channel.peerPid();
             try {
+                // A receiver that holds the entries may already move their bytes (and its proxy relay them): whatever
+                // fails from here on, it is killed before the caller takes them back.
+                expect(channel, HELD, entries.size(), timeout, "hold");
+                onHeld.accept(System.nanoTime());
                 expect(channel, ADOPTED, entries.size(), timeout, "adopt");
             } catch (IOException e) {
                 throw new IOException(e.getMessage() + (killAndWait(pid) ? "; process " + pid + " was killed" : ""), e);

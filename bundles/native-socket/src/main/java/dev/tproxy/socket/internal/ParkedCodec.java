@@ -155,10 +155,10 @@ final class ParkedCodec {
             for (int i = 0; i < flowCount; i++) {
                 Flow flow = new Flow(in.readInt(), in.readInt(), in.readInt(), in.readInt(), in.readLong(), in.readLong(),
                         in.readInt(), in.readInt());
-                for (int index : new int[] {flow.source(), flow.sink(), flow.pipe()}) {
-                    if (index < -1 || index >= handles.size() || (index == -1 && index != flow.pipe())) {
-                        throw new IOException(key + ": a flow names handle " + index + " of " + handles.size());
-                    }
+                if (!isStream(handles, flow.source()) || !isStream(handles, flow.sink())
+                        || !(flow.pipe() == -1 || flow.pipe() >= 0 && flow.pipe() < handles.size() && handles.get(flow.pipe()) instanceof JnaPipe)) {
+                    throw new IOException(key + ": a flow names handles " + flow.source() + ", " + flow.sink() + ", " + flow.pipe()
+                            + " that are not two stream sockets and a pipe of its " + handles.size());
                 }
                 flows.add(flow);
             }
@@ -167,6 +167,10 @@ final class ParkedCodec {
             handles.forEach(NativeHandle::close);
             throw e instanceof IOException io ? io : new IOException("malformed hand-over message: " + e.getMessage(), e);
         }
+    }
+
+    private static boolean isStream(List<NativeHandle> handles, int index) {
+        return index >= 0 && index < handles.size() && handles.get(index) instanceof JnaStreamSocket;
     }
 
     private static Object readValue(DataInputStream in, String name) throws IOException {

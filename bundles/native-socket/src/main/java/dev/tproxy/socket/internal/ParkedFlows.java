@@ -31,9 +31,13 @@ final class ParkedFlows implements AutoCloseable {
     private static final int ROUNDS = 32;
     private static final long WAKEUP = 0;
     private static final int HANDLE_BITS = 8;
+    /** Pipes this lot may hold open for idle directions that got bytes while parked (each 2 descriptors). */
+    static final int MAX_OPENED_PIPES = 1024;
 
     private final Map<Long, Moving> moving = new ConcurrentHashMap<>();
     private final AtomicLong tokens = new AtomicLong();
+    /** Pipes opened here and not yet given back with a stopped entry. */
+    private final java.util.concurrent.atomic.AtomicInteger openedPipes = new java.util.concurrent.atomic.AtomicInteger();
     /** The thread that moves the flows, while there are any. */
     private Keeper keeper;
     private boolean closing;
@@ -47,6 +51,7 @@ final class ParkedFlows implements AutoCloseable {
         private final BitSet registered = new BitSet();
         /** A flow without a pipe may get one here (not in a process whose hand-over may still be undone). */
         private final boolean opensPipes;
+        private int pipesOpened;
         private boolean stopped;
 
         private Moving(long token, Keeper keeper, List<? extends NativeHandle> handles, List<Flow> flows, boolean opensPipes) {
@@ -101,21 +106,26 @@ final class ParkedFlows implements AutoCloseable {
         if (flows.isEmpty() || closing) {
             return null;
         }
-        if (keeper == null) {
+        if (keeper == null || keeper.dead) {
             keeper = new Keeper();
         }
         Moving entry = new Moving(tokens.incrementAndGet(), keeper, handles, flows, opensPipes);
         moving.put(entry.token, entry);
-        synchronized (entry) {
-            for (MovingFlow flow : entry.flows) {
-                for (int index : new int[] {flow.source, flow.sink}) {
-                    if (!entry.registered.get(index)) {
-                        entry.registered.set(index);
-                        // Registered edge-triggered, epoll reports the socket's readiness now: the flow starts at once.
-                        keeper.epoll.register(entry.handles.get(index), EVENTS, entry.token << HANDLE_BITS | index);
+        try {
+            synchronized (entry) {
+                for (MovingFlow flow : entry.flows) {
+                    for (int index : new int[] {flow.source, flow.sink}) {
+                        if (!entry.registered.get(index)) {
+                            // Registered edge-triggered, epoll reports the socket's readiness now: the flow starts at once.
+                            keeper.epoll.register(entry.handles.get(index), EVENTS, entry.token << HANDLE_BITS | index);
+                            entry.registered.set(index);
+                        }
                     }
                 }
             }
+        } catch (RuntimeException e) {
+            stop(entry); // a closed handle, say: it stays parked, standing still, as before flows moved
+            return null;
         }
         return entry;
     }
@@ -136,6 +146,7 @@ final class ParkedFlows implements AutoCloseable {
         }
         synchronized (this) {
             moving.remove(entry.token);
+            openedPipes.addAndGet(-entry.pipesOpened); // the owner's from now on
             if (moving.isEmpty() && keeper != null) {
                 keeper.retire();
                 keeper = null;
@@ -152,6 +163,8 @@ final class ParkedFlows implements AutoCloseable {
         final Deque<Moving> again = new ArrayDeque<>();
         final Thread thread = new Thread(this::run, "tproxy-parked-flows");
         volatile boolean retired;
+        /** The thread ended on something unexpected: its entries stand still, the next start makes a new keeper. */
+        volatile boolean dead;
 
         Keeper() {
             epoll.register(wakeup, EpollEvents.IN, WAKEUP);
@@ -161,7 +174,11 @@ final class ParkedFlows implements AutoCloseable {
 
         void retire() {
             retired = true;
-            wakeup.signal();
+            try {
+                wakeup.signal();
+            } catch (RuntimeException closed) {
+                // the thread is gone already
+            }
         }
 
         private void run() {
@@ -183,6 +200,8 @@ final class ParkedFlows implements AutoCloseable {
                         turn(again.poll(), -1, 0);
                     }
                 }
+            } catch (RuntimeException | Error unexpected) {
+                dead = true; // an epoll failure, say: nothing here can know better; what is parked stays parked
             } finally {
                 epoll.close();
                 wakeup.close();
@@ -213,8 +232,16 @@ final class ParkedFlows implements AutoCloseable {
         }
     }
 
+    private boolean claimPipeBudget() {
+        if (openedPipes.incrementAndGet() > MAX_OPENED_PIPES) {
+            openedPipes.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
     /** @return true when the turn ended with work left */
-    private static boolean move(Moving entry, MovingFlow flow) {
+    private boolean move(Moving entry, MovingFlow flow) {
         StreamSocket source = (StreamSocket) entry.handles.get(flow.source);
         StreamSocket sink = (StreamSocket) entry.handles.get(flow.sink);
         for (int round = 0; round < ROUNDS; round++) {
@@ -238,16 +265,23 @@ final class ParkedFlows implements AutoCloseable {
                 if (!entry.opensPipes) {
                     return false;
                 }
-                // An idle direction parks without a pipe: it gets one when bytes come, not before.
+                // An idle direction parks without a pipe: it gets one when bytes come, not before, within a budget.
                 try {
-                    if (source.receiveQueued() == 0) {
+                    if (source.receiveQueued() == 0 || !claimPipeBudget()) {
                         return false;
                     }
+                } catch (NativeException e) {
+                    flow.halted = true; // the socket failed: its owner finds out
+                    return false;
+                }
+                try {
                     entry.handles.add(JnaPipe.open(flow.pipeSize));
                 } catch (NativeException e) {
+                    openedPipes.decrementAndGet();
                     flow.halted = true; // no descriptor for a pipe now: the owner moves it
                     return false;
                 }
+                entry.pipesOpened++;
                 flow.pipe = entry.handles.size() - 1;
             }
             Pipe pipe = (Pipe) entry.handles.get(flow.pipe);

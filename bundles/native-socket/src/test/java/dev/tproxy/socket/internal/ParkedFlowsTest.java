@@ -159,6 +159,15 @@ class ParkedFlowsTest {
     }
 
     @Test
+    void aFlowThatCannotMoveStaysParkedStandingStill() throws Exception {
+        proxyServerSide.close();
+        park(null, 0);
+        Parked claimed = lot.claim("relay/1").orElseThrow();
+        assertEquals(List.of(Flow.of(0, 1, -1, 65536, 0), Flow.of(1, 0, -1, 65536, 0)), claimed.flows());
+        awaitTrue(() -> Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().equals("tproxy-parked-flows")));
+    }
+
+    @Test
     void flowsMoveOnInTheProcessThatTookThemOver(@TempDir Path dir) throws Exception {
         park(null, 0);
         assertEquals(3, client.write(direct("one")));

@@ -30,7 +30,13 @@ import java.util.Optional;
  * gone after the update. The keys below are a contract between versions: add keys, never rename or reuse one.
  */
 public final class RelayParking {
-    private static final String RELAY = "dev.tproxy.proxy/relay/";
+    /** Relays parked by versions before parked flows; this version reads them, never writes them. */
+    private static final String STILL_RELAY = "dev.tproxy.proxy/relay/";
+    /**
+     * Relays whose flows the parking lot may have moved: their pipes' pending counts in the state are stale, so a
+     * version that knows no flows must not find them (it would trust those counts; it leaves them to expire instead).
+     */
+    static final String RELAY = "dev.tproxy.proxy/moving-relay/";
     private static final String COUNTERS = "dev.tproxy.proxy/counters/";
     private static final String LISTENER_SOCKETS = "dev.tproxy.proxy/listener/";
     private static final String ENGINE = "dev.tproxy.proxy/engine";
@@ -174,7 +180,9 @@ public final class RelayParking {
 
     /** The keys of the relays the previous version parked. */
     List<String> parkedRelays() {
-        return parking.keys(RELAY);
+        List<String> keys = new ArrayList<>(parking.keys(RELAY));
+        keys.addAll(parking.keys(STILL_RELAY));
+        return keys;
     }
 
     /**

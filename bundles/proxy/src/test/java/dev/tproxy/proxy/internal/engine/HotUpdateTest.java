@@ -78,7 +78,7 @@ class HotUpdateTest extends LoopbackEngineTest {
             InputStream in = pushed.getInputStream();
             in.readNBytes(1 << 20);
             long id = fixture.liveIds().get(0);
-            String key = "dev.tproxy.proxy/relay/" + id;
+            String key = RelayParking.RELAY + id;
             fixture.engine.detach(fixture.listening);
             fixture.engine.parkAndStop();
 

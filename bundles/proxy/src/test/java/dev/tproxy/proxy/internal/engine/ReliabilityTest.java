@@ -102,7 +102,7 @@ class ReliabilityTest extends LoopbackEngineTest {
             long brokenId = fixture.liveIds().get(1);
             fixture.engine.detach(fixture.listening);
             fixture.engine.parkAndStop();
-            fixture.parking.tamper("dev.tproxy.proxy/relay/" + brokenId, state -> state.remove("startNanos"));
+            fixture.parking.tamper(RelayParking.RELAY + brokenId, state -> state.remove("startNanos"));
             fixture.startEngine();
             fixture.engine.attach(fixture.listener, fixture.listening);
 
