@@ -331,15 +331,19 @@ class HardeningIT {
         start(Map.of());
         long accepted = runtime.stat("total", "accepted");
         lab.exec(lab.router(), Lab.projectRoot().resolve("native/tproxy-host").toString(), "down");
-        try (Socket bypassing = peers.dial(Lab.SERVER_V4, ECHO)) {
-            bypassing.setSoTimeout(5000);
-            echoOnce(bypassing);
+        try {
+            // Earlier tests' proxied connections linger in TIME_WAIT: down leaves early demux off, or this could hang.
+            try (Socket bypassing = peers.dial(Lab.SERVER_V4, ECHO)) {
+                bypassing.setSoTimeout(5000);
+                echoOnce(bypassing);
+            }
+            assertEquals(accepted, runtime.stat("total", "accepted"), "without rules traffic bypasses the proxy");
+            Shell.Result doctor = runtime.tryConsole("tproxy:doctor");
+            assertEquals(1, doctor.exitCode(), "a FAIL makes bin/client exit 1: " + doctor.output());
+            assertTrue(doctor.output().lines().anyMatch(line -> line.contains("FAIL") && line.contains("TPROXY to :9876")), doctor.output());
+        } finally {
+            lab.intercept(9876, "80-84"); // the later tests need the rules, whatever happened here
         }
-        assertEquals(accepted, runtime.stat("total", "accepted"), "without rules traffic bypasses the proxy");
-        Shell.Result doctor = runtime.tryConsole("tproxy:doctor");
-        assertEquals(1, doctor.exitCode(), "a FAIL makes bin/client exit 1: " + doctor.output());
-        assertTrue(doctor.output().lines().anyMatch(line -> line.contains("FAIL") && line.contains("TPROXY to :9876")), doctor.output());
-        lab.intercept(9876, "80-84");
         try (Socket client = peers.dial(Lab.SERVER_V4, ECHO)) {
             client.setSoTimeout(5000);
             echoOnce(client);

@@ -76,6 +76,32 @@ class TproxyHostScriptIT {
         }
     }
 
+    /**
+     * A proxied connection's TIME_WAIT outlives the rules: with early demux back on, a flow that now bypasses the
+     * proxy and reuses its 4-tuple would hang for up to 60 s (HardeningIT saw it). down leaves early demux off then.
+     */
+    @Test
+    void downLeavesEarlyDemuxOffWhileTimeWaitSocketsLinger() {
+        try (Lab lab = Lab.create()) {
+            String rtr = lab.router();
+            lab.exec(rtr, "sysctl", "-qw", "net.ipv4.tcp_early_demux=1");
+            script(lab, "up", "--backend", "nft", "--port", "9876", "--dports", "80");
+            // A connection on the router's loopback that its client closes first: the client's side lingers in TIME_WAIT.
+            lab.exec(rtr, "ip", "link", "set", "lo", "up");
+            lab.exec(rtr, "python3", "-c", String.join("\n",
+                    "import socket",
+                    "s = socket.create_server(('127.0.0.1', 0))",
+                    "c = socket.create_connection(s.getsockname())",
+                    "a, _ = s.accept()",
+                    "c.close()",
+                    "a.recv(1)",
+                    "a.close()"));
+            String down = lab.exec(rtr, SCRIPT, "down");
+            assertEquals("0", sysctls(lab).get("net.ipv4.tcp_early_demux"), down);
+            assertTrue(down.contains("tcp_early_demux stays 0 while"), down);
+        }
+    }
+
     @Test
     void iptablesBackendUpIsIdempotentAndDownLeavesNoTrace() {
         try (Lab lab = Lab.create()) {
