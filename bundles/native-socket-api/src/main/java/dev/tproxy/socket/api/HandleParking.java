@@ -77,6 +77,11 @@ public interface HandleParking {
             return new Flow(source, sink, pipe, pipeSize, pending, 0, 0, 0);
         }
 
+        /** The same flow with {@code bytes} in its pipe. */
+        public Flow withPending(long bytes) {
+            return new Flow(source, sink, pipe, pipeSize, bytes, moved, sourceErrno, sinkErrno);
+        }
+
         /** It stopped on an error (see {@link #sourceErrno()} and {@link #sinkErrno()}). */
         public boolean failed() {
             return sourceErrno != 0 || sinkErrno != 0;

@@ -211,9 +211,7 @@ public final class HandleParkingLot implements HandleParking {
     private static Parked withPipeLevels(Parked entry) {
         List<Flow> levelled = new ArrayList<>();
         for (Flow flow : entry.flows()) {
-            long pending = flow.pipe() < 0 ? flow.pending() : ((Pipe) entry.handles().get(flow.pipe())).buffered();
-            levelled.add(new Flow(flow.source(), flow.sink(), flow.pipe(), flow.pipeSize(), pending, flow.moved(), flow.sourceErrno(),
-                    flow.sinkErrno()));
+            levelled.add(flow.pipe() < 0 ? flow : flow.withPending(((Pipe) entry.handles().get(flow.pipe())).buffered()));
         }
         return new Parked(entry.key(), entry.state(), entry.handles(), levelled);
     }
@@ -237,7 +235,7 @@ public final class HandleParkingLot implements HandleParking {
         for (HandoverProtocol.Entry entry : entries) {
             Parked each = entry.parked();
             park(each.key(), each.state(), each.handles(), entry.grace(), each.flows(), !handedOver);
-            handles += entry.parked().handles().size();
+            handles += each.handles().size();
         }
         return handles;
     }

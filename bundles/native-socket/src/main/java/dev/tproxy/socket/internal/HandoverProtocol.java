@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongConsumer;
 
 /**
  * What two runtimes say over a {@link SeqPacketChannel} to move every parked entry from the old process to the
@@ -43,7 +44,7 @@ final class HandoverProtocol {
      *
      * @return the receiver's process id
      */
-    static long send(Path socket, List<Entry> entries, Duration timeout, java.util.function.LongConsumer onHeld) throws IOException {
+    static long send(Path socket, List<Entry> entries, Duration timeout, LongConsumer onHeld) throws IOException {
         try (SeqPacketChannel channel = SeqPacketChannel.connect(socket)) {
             Batch batch = new Batch();
             for (Entry entry : entries) {

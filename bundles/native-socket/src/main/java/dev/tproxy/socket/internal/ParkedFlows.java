@@ -14,6 +14,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -37,7 +38,7 @@ final class ParkedFlows implements AutoCloseable {
     private final Map<Long, Moving> moving = new ConcurrentHashMap<>();
     private final AtomicLong tokens = new AtomicLong();
     /** Pipes opened here and not yet given back with a stopped entry. */
-    private final java.util.concurrent.atomic.AtomicInteger openedPipes = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger openedPipes = new AtomicInteger();
     /** The thread that moves the flows, while there are any. */
     private Keeper keeper;
     private boolean closing;

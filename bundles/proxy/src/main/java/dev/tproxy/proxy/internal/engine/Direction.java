@@ -235,9 +235,9 @@ final class Direction {
         return transit == null ? 0 : transit.pending();
     }
 
-    /** Its transit, if it holds one, is a pipe. */
-    boolean holdsPipe() {
-        return transit != null && transit.isPipe();
+    /** Bytes wait in a copy buffer (which belongs to this version's memory), not in a pipe. */
+    boolean holdsCopiedBytes() {
+        return transit != null && !transit.isPipe() && transit.pending() > 0;
     }
 
     /** What a hot update carries over besides the transit (see {@link RelayParking}). */

@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The relay engine: N event loops, the listeners attached to them, and the live connections. Plain Java so tests
@@ -35,7 +36,7 @@ public final class RelayEngine {
     private volatile long hotUpdates;
     private volatile int carriedOver;
     /** Bytes the parking lot moved for the connections carried over, while they were parked. */
-    private final java.util.concurrent.atomic.AtomicLong movedWhileParked = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong movedWhileParked = new AtomicLong();
 
     /**
      * Starts the loops and takes over what an earlier version parked. If a loop cannot start (out of descriptors

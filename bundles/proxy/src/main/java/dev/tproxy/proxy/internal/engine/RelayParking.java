@@ -140,7 +140,7 @@ public final class RelayParking {
             TransitPool pool, List<HandleParking.Flow> flows, int source, int sink) {
         Direction.Facts facts = direction.facts();
         boolean keepsMoving = !facts.finished() && !facts.sourceEnded() && !facts.copyOnly()
-                && !(direction.buffered() > 0 && !direction.holdsPipe());
+                && !direction.holdsCopiedBytes();
         if (keepsMoving && !facts.sinkNoDelay()) {
             try {
                 ((StreamSocket) handles.get(sink)).setNoDelay(true);
