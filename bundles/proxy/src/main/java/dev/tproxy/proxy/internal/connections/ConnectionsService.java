@@ -28,11 +28,7 @@ public final class ConnectionsService implements Connections {
 
     @Activate
     public ConnectionsService(@Reference RelayEngineComponent engine) {
-        this(engine.engine());
-    }
-
-    public ConnectionsService(RelayEngine engine) {
-        this.engine = engine;
+        this.engine = engine.engine();
     }
 
     @Override

@@ -48,15 +48,10 @@ public final class ProxyListener {
     @Activate
     public ProxyListener(@Reference RelayEngineComponent engine, @Reference TransparentSocketService sockets,
             @Reference(service = LoggerFactory.class) Logger logger, ListenerConfig config, Map<String, Object> properties) {
-        this(engine.engine(), sockets, new OsgiEventLog(logger), String.valueOf(properties.get("service.pid")), config);
-    }
-
-    /** For tests and embedding without a framework. */
-    public ProxyListener(RelayEngine engine, TransparentSocketService sockets, EventLog log, String pid, ListenerConfig config) {
-        this.engine = engine;
+        this.engine = engine.engine();
         this.sockets = sockets;
-        this.log = log;
-        this.runtime = engine.listenerRuntime(pid);
+        this.log = new OsgiEventLog(logger);
+        this.runtime = this.engine.listenerRuntime(String.valueOf(properties.get("service.pid")));
         apply(config);
     }
 
