@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,6 +65,8 @@ public final class HandleParkingLot implements HandleParking {
     private Path handoverSocket;
     /** Set once this process received its hand-over (or tried to). */
     static final String RECEIVED = "tproxy.handover.received";
+    /** Pipes a hand-over may open for the flows that cross without one (each 2 descriptors, for a few seconds). */
+    static final int MAX_CROSSING_PIPES = 1024;
 
     @Activate
     public HandleParkingLot(BundleContext context, @Reference(service = LoggerFactory.class) Logger logger) throws IOException {
@@ -106,32 +109,35 @@ public final class HandleParkingLot implements HandleParking {
     void receive(Path socket, Duration timeout) throws IOException {
         handoverSocket = socket;
         logger.info("hand-over: waiting at {} for the running runtime's listeners and connections", socket);
-        long start = System.nanoTime();
+        long[] first = {0};
+        int[] handles = {0};
         HandoverProtocol.Received received;
         try {
-            received = HandoverProtocol.receive(socket, timeout);
+            // each batch is parked, its bytes moving, as it comes: the sender moves the others on meanwhile
+            received = HandoverProtocol.receive(socket, timeout, batch -> {
+                if (first[0] == 0) {
+                    first[0] = System.nanoTime();
+                }
+                handles[0] += parkAll(batch, true);
+            });
         } catch (IOException | RuntimeException e) {
             reaper.shutdownNow();
             synchronized (this) {
-                parked.values().forEach(this::settle); // no thread of this failed component may go on moving bytes
+                // no thread of this failed component may go on moving bytes; the sender keeps its own copies
+                parked.values().forEach(entry -> closeAll(settle(entry)));
+                parked.clear();
+                awaitingAdoption.clear();
             }
             flows.close();
             logger.error("hand-over at {} failed: {}; the proxy does not start in this process", socket, e.getMessage());
             throw e;
         }
-        int handles;
         synchronized (this) {
-            handles = parkAll(received.entries(), true);
-            for (HandoverProtocol.Entry entry : received.entries()) {
-                if (!entry.parked().handles().isEmpty()) {
-                    awaitingAdoption.add(entry.parked().key());
-                }
-            }
             handover = received;
             confirmIfAdopted();
         }
-        logger.info("hand-over: took {} parked entries ({} handles) in {} ms", received.entries().size(), handles,
-                (System.nanoTime() - start) / 1_000_000);
+        logger.info("hand-over: took {} parked entries ({} handles) in {} ms", received.count(), handles[0],
+                first[0] == 0 ? 0 : (System.nanoTime() - first[0]) / 1_000_000);
     }
 
     /** Once every handed-over entry with handles was claimed here, the sender may let go of its copies. */
@@ -156,28 +162,34 @@ public final class HandleParkingLot implements HandleParking {
     @Override
     public long handOver(String socket, Duration timeout) throws IOException {
         synchronized (this) {
-            // The other process moves the bytes from here on: none may move here while its copies are sent.
+            // The other process moves an entry's bytes from the moment it holds it: none may move here once the entry
+            // is sent. The entries not yet sent move on here meanwhile.
             long start = System.nanoTime();
-            parked.values().forEach(this::settle);
-            List<HandoverProtocol.Entry> entries = snapshot();
-            long settled = System.nanoTime();
+            Map<String, Duration> graces = new LinkedHashMap<>();
+            parked.forEach((key, entry) -> graces.put(key, Duration.ofMillis(entry.expiry.getDelay(TimeUnit.MILLISECONDS))));
+            List<String> stopped = new ArrayList<>();
+            Iterator<HandoverProtocol.Entry> stopping = stoppingOneByOne(graces, stopped);
             long pid;
             try {
-                pid = HandoverProtocol.send(Path.of(socket), entries, timeout, held -> logger.info(
-                        "hand-over: flows stopped in {} ms, {} entries sent and held by the receiver in {} ms",
-                        (settled - start) / 1_000_000, entries.size(), (held - settled) / 1_000_000));
+                pid = HandoverProtocol.send(Path.of(socket), stopping, timeout, held -> logger.info(
+                        "hand-over: {} entries sent and held by the receiver in {} ms; each stood still only while its batch crossed",
+                        graces.size(), (held - start) / 1_000_000));
             } catch (IOException | RuntimeException e) {
-                // Whatever expired meanwhile waited for this monitor: a fresh grace period, as at the start.
-                for (HandoverProtocol.Entry kept : entries) {
-                    String key = kept.parked().key();
+                for (String key : stopped) {
+                    // The receiver may have moved bytes through the pipes meanwhile: what they hold is the truth.
                     Entry stale = parked.get(key);
                     stale.expiry.cancel(false);
-                    // The receiver may have moved bytes through the pipes meanwhile: what they hold is the truth.
                     Parked back = withPipeLevels(stale.parked);
-                    Entry fresh = new Entry(back, flows.start(back.handles(), back.flows(), true));
-                    arm(key, fresh, kept.grace());
-                    parked.put(key, fresh);
+                    parked.put(key, new Entry(back, flows.start(back.handles(), back.flows(), true)));
                 }
+                // Whatever expired meanwhile waited for this monitor: the grace left at the start, as if nothing happened.
+                graces.forEach((key, grace) -> {
+                    Entry entry = parked.get(key);
+                    if (entry.expiry != null) {
+                        entry.expiry.cancel(false);
+                    }
+                    arm(key, entry, grace);
+                });
                 throw e;
             }
             int handles = 0;
@@ -187,9 +199,33 @@ public final class HandleParkingLot implements HandleParking {
                 closeAll(entry.parked);
             }
             parked.clear();
-            logger.info("hand-over: gave {} parked entries ({} handles) to process {}", entries.size(), handles, pid);
+            logger.info("hand-over: gave {} parked entries ({} handles) to process {}", graces.size(), handles, pid);
             return pid;
         }
+    }
+
+    /**
+     * The entries of {@code graces}, each stopped (and given crossing pipes) only when asked for, and then added to
+     * {@code stopped}.
+     */
+    private Iterator<HandoverProtocol.Entry> stoppingOneByOne(Map<String, Duration> graces, List<String> stopped) {
+        int[] crossingPipes = {MAX_CROSSING_PIPES};
+        Iterator<Map.Entry<String, Duration>> keys = graces.entrySet().iterator();
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return keys.hasNext();
+            }
+
+            @Override
+            public HandoverProtocol.Entry next() {
+                Map.Entry<String, Duration> next = keys.next();
+                stopped.add(next.getKey());
+                Entry entry = parked.get(next.getKey());
+                entry.parked = withCrossingPipes(settle(entry), crossingPipes);
+                return new HandoverProtocol.Entry(entry.parked, next.getValue());
+            }
+        };
     }
 
     /**
@@ -205,6 +241,32 @@ public final class HandleParkingLot implements HandleParking {
             this.parked = parked;
             this.moving = moving;
         }
+    }
+
+    /**
+     * The entry with a pipe of this process for each flow that has none, while {@code budget} lasts. The receiver
+     * opens no pipe of its own until its users claimed the entry (see {@link ParkedFlows#start}): without one, a flow
+     * would stand still there until then. A pipe from here comes back with the entry should the hand-over fail.
+     */
+    private static Parked withCrossingPipes(Parked entry, int[] budget) {
+        List<NativeHandle> handles = new ArrayList<>(entry.handles());
+        List<Flow> flows = new ArrayList<>();
+        for (Flow flow : entry.flows()) {
+            if (flow.pipe() < 0 && !flow.failed() && budget[0] > 0) {
+                try {
+                    handles.add(JnaPipe.open(flow.pipeSize()));
+                } catch (RuntimeException e) {
+                    budget[0] = 0; // out of descriptors, say: the rest cross without, as they would have anyway
+                    flows.add(flow);
+                    continue;
+                }
+                budget[0]--;
+                flow = new Flow(flow.source(), flow.sink(), handles.size() - 1, flow.pipeSize(), 0, flow.moved(),
+                        flow.sourceErrno(), flow.sinkErrno());
+            }
+            flows.add(flow);
+        }
+        return handles.size() == entry.handles().size() ? entry : new Parked(entry.key(), entry.state(), handles, flows);
     }
 
     /** The entry with each flow's pending bytes read from its pipe. */
@@ -236,6 +298,9 @@ public final class HandleParkingLot implements HandleParking {
             Parked each = entry.parked();
             park(each.key(), each.state(), each.handles(), entry.grace(), each.flows(), !handedOver);
             handles += each.handles().size();
+            if (handedOver && !each.handles().isEmpty()) {
+                awaitingAdoption.add(each.key());
+            }
         }
         return handles;
     }

@@ -10,17 +10,22 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongConsumer;
 
 /**
  * What two runtimes say over a {@link SeqPacketChannel} to move every parked entry from the old process to the
- * new one. The sender (its users stopped, so nothing of what is parked is in use) sends ENTRIES messages, each a
- * batch of entries with their descriptors beside it, then DONE with the count; the receiver answers HELD once it
- * holds them all, parks them for its own users, and answers ADOPTED once they have claimed every entry that holds a handle. Only
- * then does the sender close its copies. A receiver that does not adopt in time is killed (its pid is known from
- * the connection) before the sender takes its entries back, so a connection is never relayed by two processes.
+ * new one. The sender sends ENTRIES messages, each a small batch of entries with their descriptors beside it, then
+ * DONE with the count; the receiver parks each batch for its own users as it arrives (its bytes move on there at
+ * once), answers HELD once it holds them all, and answers ADOPTED once its users have claimed every entry that
+ * holds a handle. Only then does the sender close its copies. The sender stops an entry's flows only when it
+ * encodes that entry: the others keep moving in the old process meanwhile, so no connection stands still for
+ * longer than one batch takes to cross, however many there are. Should anything fail once the first batch went
+ * out, the receiver is killed (its pid is known from the connection) before the sender takes its entries back,
+ * so a connection is never relayed by two processes.
  */
 final class HandoverProtocol {
     private static final byte ENTRIES = 'E';
@@ -34,37 +39,41 @@ final class HandoverProtocol {
     /** A parked entry and what is left of its grace period. */
     record Entry(Parked parked, Duration grace) {}
 
-    /** What a receiver got, and the connection on which it confirms the adoption. */
-    record Received(List<Entry> entries, SeqPacketChannel channel) {}
+    /** How many entries a receiver got, and the connection on which it confirms the adoption. */
+    record Received(int count, SeqPacketChannel channel) {}
 
     /**
-     * Sends {@code entries} to the receiver at {@code socket} and waits until it adopted them. When this returns,
-     * the receiver owns them: the caller closes its handles. When it throws, no other process holds them any more.
-     * {@code onHeld} is told when (nanoTime) the receiver held everything.
+     * Sends the entries {@code entries} gives, one by one as it is asked for them, to the receiver at {@code socket}
+     * and waits until it adopted them. When this returns, the receiver owns them: the caller closes its handles.
+     * When it throws, no other process holds any of them any more. {@code onHeld} is told when (nanoTime) the
+     * receiver held everything.
      *
      * @return the receiver's process id
      */
-    static long send(Path socket, List<Entry> entries, Duration timeout, LongConsumer onHeld) throws IOException {
+    static long send(Path socket, Iterator<Entry> entries, Duration timeout, LongConsumer onHeld) throws IOException {
         try (SeqPacketChannel channel = SeqPacketChannel.connect(socket)) {
-            Batch batch = new Batch();
-            for (Entry entry : entries) {
-                ParkedCodec.Encoded encoded = ParkedCodec.encode(entry.parked(), entry.grace());
-                if (!batch.fits(encoded)) {
-                    batch.sendTo(channel);
-                    batch = new Batch();
-                }
-                batch.add(encoded);
-            }
-            batch.sendTo(channel);
-            channel.send(counted(DONE, entries.size()));
             long pid = channel.peerPid();
+            int count = 0;
             try {
-                // A receiver that holds the entries may already move their bytes (and its proxy relay them): whatever
-                // fails from here on, it is killed before the caller takes them back.
-                expect(channel, HELD, entries.size(), timeout, "hold");
+                Batch batch = new Batch();
+                while (entries.hasNext()) {
+                    Entry entry = entries.next();
+                    ParkedCodec.Encoded encoded = ParkedCodec.encode(entry.parked(), entry.grace());
+                    if (!batch.fits(encoded)) {
+                        batch.sendTo(channel, timeout);
+                        batch = new Batch();
+                    }
+                    batch.add(encoded);
+                    count++;
+                }
+                batch.sendTo(channel, timeout);
+                channel.send(counted(DONE, count));
+                expect(channel, HELD, count, timeout, "hold");
                 onHeld.accept(System.nanoTime());
-                expect(channel, ADOPTED, entries.size(), timeout, "adopt");
-            } catch (IOException e) {
+                expect(channel, ADOPTED, count, timeout, "adopt");
+            } catch (IOException | RuntimeException e) {
+                // The receiver parks each batch as it comes, and may move its bytes (and its proxy relay them): it is
+                // killed before the caller takes anything back.
                 throw new IOException(e.getMessage() + (killAndWait(pid) ? "; process " + pid + " was killed" : ""), e);
             }
             return pid;
@@ -112,32 +121,33 @@ final class HandoverProtocol {
     }
 
     /**
-     * Waits at {@code socket} for one sender and takes what it hands over. The caller parks the entries for its
-     * users and calls {@link #confirmAdopted} once they claimed them; the entries are the caller's once this
-     * returns.
+     * Waits at {@code socket} for one sender and takes what it hands over, giving each batch to {@code onBatch} as
+     * it arrives: from then on the entries are the caller's (it closes them should this throw later). The caller
+     * calls {@link #confirmAdopted} once its users claimed them.
      */
-    static Received receive(Path socket, Duration timeout) throws IOException {
-        List<Entry> received = new ArrayList<>();
+    static Received receive(Path socket, Duration timeout, Consumer<List<Entry>> onBatch) throws IOException {
+        int received = 0;
         SeqPacketChannel channel = SeqPacketChannel.acceptOne(socket, timeout);
         try {
             while (true) {
                 SeqPacketChannel.Message message = channel.receive(timeout);
                 byte[] bytes = message.bytes();
                 if (bytes.length > 0 && bytes[0] == ENTRIES) {
-                    unbatch(message, received);
+                    List<Entry> batch = unbatch(message);
+                    onBatch.accept(batch);
+                    received += batch.size();
                     continue;
                 }
                 Arrays.stream(message.descriptors()).forEach(LibC::close);
-                if (bytes.length != 5 || bytes[0] != DONE || ByteBuffer.wrap(bytes, 1, 4).getInt() != received.size()) {
-                    throw new IOException(bytes.length == 0 ? "the sender closed the connection after " + received.size() + " entries"
-                            : "unexpected hand-over message after " + received.size() + " entries");
+                if (bytes.length != 5 || bytes[0] != DONE || ByteBuffer.wrap(bytes, 1, 4).getInt() != received) {
+                    throw new IOException(bytes.length == 0 ? "the sender closed the connection after " + received + " entries"
+                            : "unexpected hand-over message after " + received + " entries");
                 }
-                channel.send(counted(HELD, received.size()));
+                channel.send(counted(HELD, received));
                 return new Received(received, channel);
             }
         } catch (IOException | RuntimeException e) {
             channel.close();
-            received.forEach(entry -> entry.parked().handles().forEach(NativeHandle::close));
             throw e;
         }
     }
@@ -145,7 +155,7 @@ final class HandoverProtocol {
     /** Tells the sender that every entry was adopted here: it closes its copies then. */
     static void confirmAdopted(Received received) throws IOException {
         try (SeqPacketChannel channel = received.channel()) {
-            channel.send(counted(ADOPTED, received.entries().size()));
+            channel.send(counted(ADOPTED, received.count()));
         }
     }
 
@@ -153,15 +163,19 @@ final class HandoverProtocol {
         return ByteBuffer.allocate(5).put(tag).putInt(count).array();
     }
 
-    /** Entries sent in one message, up to a size and a number of descriptors: a few messages for thousands of entries. */
+    /**
+     * Entries sent in one message, up to a number of entries, a size and a number of descriptors: each entry's flows
+     * stand still from its encoding until the receiver parked its batch, so batches stay small.
+     */
     private static final class Batch {
+        private static final int MAX_ENTRIES = 16;
         private static final int TARGET_BYTES = 64 * 1024;
         private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         private final List<Integer> descriptors = new ArrayList<>();
         private int count;
 
         boolean fits(ParkedCodec.Encoded entry) {
-            return count == 0 || (bytes.size() + entry.bytes().length + 4 <= TARGET_BYTES
+            return count == 0 || (count < MAX_ENTRIES && bytes.size() + entry.bytes().length + 4 <= TARGET_BYTES
                     && descriptors.size() + entry.descriptors().length <= SeqPacketChannel.MAX_DESCRIPTORS);
         }
 
@@ -172,19 +186,22 @@ final class HandoverProtocol {
             count++;
         }
 
-        void sendTo(SeqPacketChannel channel) throws IOException {
+        void sendTo(SeqPacketChannel channel, Duration timeout) throws IOException {
             if (count > 0) {
                 byte[] payload = bytes.toByteArray();
                 byte[] message = ByteBuffer.allocate(5 + payload.length).put(ENTRIES).putInt(count).put(payload).array();
+                // no more than a batch or two ahead of the receiver: the entries of a batch stand still until it parked them
+                channel.limitUnread(message.length + 1024 * (1 + descriptors.size() / 16), timeout);
                 channel.send(message, descriptors.stream().mapToInt(Integer::intValue).toArray());
             }
         }
     }
 
     /** Decodes every entry of an ENTRIES message; on a malformed one, the descriptors not yet made handles are closed. */
-    private static void unbatch(SeqPacketChannel.Message message, List<Entry> received) throws IOException {
+    private static List<Entry> unbatch(SeqPacketChannel.Message message) throws IOException {
         ByteBuffer in = ByteBuffer.wrap(message.bytes(), 1, message.bytes().length - 1);
         int[] descriptors = message.descriptors();
+        List<Entry> entries = new ArrayList<>();
         int used = 0;
         try {
             int count = in.getInt();
@@ -193,12 +210,14 @@ final class HandoverProtocol {
                 in.get(entry);
                 ParkedCodec.Decoded decoded = ParkedCodec.decode(entry, descriptors, used);
                 used += decoded.descriptorsUsed();
-                received.add(new Entry(decoded.parked(), decoded.grace()));
+                entries.add(new Entry(decoded.parked(), decoded.grace()));
             }
             if (used != descriptors.length) {
                 throw new IOException(descriptors.length + " descriptors came with " + count + " entries that describe " + used);
             }
+            return entries;
         } catch (IOException | RuntimeException e) {
+            entries.forEach(entry -> entry.parked().handles().forEach(NativeHandle::close));
             Arrays.stream(descriptors, used, descriptors.length).forEach(LibC::close);
             throw e instanceof IOException io ? io : new IOException("malformed hand-over message: " + e, e);
         }

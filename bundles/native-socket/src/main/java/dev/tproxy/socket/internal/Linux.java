@@ -29,6 +29,8 @@ final class Linux {
     static final int SO_REUSEPORT = 15;
     static final int SO_MARK = 36;
     static final int SO_PEERCRED = 17;
+    static final int SO_SNDBUF = 7;
+    static final int SO_SNDTIMEO = 21;
     static final int SCM_RIGHTS = 1;
     static final int IP_TRANSPARENT = 19;
     static final int IP_BIND_ADDRESS_NO_PORT = 24;

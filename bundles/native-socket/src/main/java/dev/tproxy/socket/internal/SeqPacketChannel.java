@@ -130,6 +130,25 @@ final class SeqPacketChannel implements AutoCloseable {
         }
     }
 
+    /**
+     * From now on at most about two messages of {@code bytes} wait unread at the other end: a send beyond that waits
+     * until the receiver took one (the kernel charges a queued message to the sender's buffer, and doubles the size
+     * set here), and fails after {@code timeout}.
+     */
+    void limitUnread(int bytes, Duration timeout) throws IOException {
+        try (Memory value = new Memory(16)) {
+            value.setInt(0, Math.max(bytes, 4096));
+            if (LibC.setsockopt(fd, Linux.SOL_SOCKET, Linux.SO_SNDBUF, Pointer.nativeValue(value), 4) != 0) {
+                throw new IOException(Errors.lastError("setsockopt(SO_SNDBUF)").getMessage());
+            }
+            value.setLong(0, timeout.toSeconds());
+            value.setLong(8, timeout.toMillisPart() * 1000L);
+            if (LibC.setsockopt(fd, Linux.SOL_SOCKET, Linux.SO_SNDTIMEO, Pointer.nativeValue(value), 16) != 0) {
+                throw new IOException(Errors.lastError("setsockopt(SO_SNDTIMEO)").getMessage());
+            }
+        }
+    }
+
     void send(byte[] bytes, int... descriptors) throws IOException {
         if (bytes.length == 0 || bytes.length > MAX_MESSAGE || descriptors.length > MAX_DESCRIPTORS) {
             throw new IOException("hand-over message of " + bytes.length + " bytes with " + descriptors.length + " descriptors");
@@ -148,6 +167,9 @@ final class SeqPacketChannel implements AutoCloseable {
                 return;
             }
             int errno = Errors.errno();
+            if (sent < 0 && errno == Errno.EAGAIN) {
+                throw new IOException("the other end took no hand-over message within the time allowed");
+            }
             if (sent >= 0 || errno != Errno.EINTR) {
                 throw new IOException(sent >= 0 ? "sendmsg sent " + sent + " of " + bytes.length + " bytes"
                         : Errors.of("sendmsg", errno).getMessage());

@@ -15,6 +15,7 @@ import dev.tproxy.socket.api.ListeningSocket;
 import dev.tproxy.socket.api.NativeHandle;
 import dev.tproxy.socket.api.Pipe;
 import dev.tproxy.socket.api.StreamSocket;
+import java.io.IOException;
 import java.lang.reflect.Proxy;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
@@ -193,6 +194,56 @@ class ParkedFlowsTest {
             assertTrue(arrived.flows().get(0).pipe() >= 2, "its pipe came along");
         } finally {
             receiver.deactivate();
+        }
+    }
+
+    @Test
+    void entriesNotYetSentMoveOnInTheSenderWhileASlowReceiverParksTheFirstBatch(@TempDir Path dir) throws Exception {
+        // The relay, parked last, is in the 20th batch: the sender stops it only once the first batch was parked.
+        // Only a few small batches may wait unread (a few KiB); these are very small, so it needs that many.
+        for (int i = 0; i < 300; i++) {
+            lot.park("listener/" + i, Map.of(), List.of(keep(service.openPipe(65536))), Duration.ofMinutes(1));
+        }
+        park(null, 0);
+        Path socket = dir.resolve("handover.sock");
+        List<HandoverProtocol.Entry> arrived = new ArrayList<>();
+        CompletableFuture<HandoverProtocol.Received> received = CompletableFuture.supplyAsync(() -> {
+            try {
+                return HandoverProtocol.receive(socket, Duration.ofSeconds(5), batch -> {
+                    if (arrived.isEmpty()) {
+                        sleep(500); // a receiver slower than the sender, as a starting JVM is
+                        assertEquals(3, client.write(direct("one")));
+                        assertEquals("one", new String(readExactly(server, 3)), "the sender moves what it has not sent yet");
+                    }
+                    arrived.addAll(batch);
+                    batch.forEach(entry -> entry.parked().handles().forEach(this::keep));
+                });
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        awaitTrue(() -> Files.exists(socket));
+        CompletableFuture<Long> sent = CompletableFuture.supplyAsync(() -> {
+            try {
+                return lot.handOver(socket.toString(), Duration.ofSeconds(5));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        HandoverProtocol.confirmAdopted(received.get(10, TimeUnit.SECONDS));
+        assertEquals(ProcessHandle.current().pid(), sent.get(10, TimeUnit.SECONDS));
+        assertEquals(301, arrived.size());
+        Parked relay = arrived.get(300).parked();
+        assertEquals("relay/1", relay.key());
+        assertEquals(3, relay.flows().get(0).moved(), "the bytes moved before it was sent are counted");
+        assertTrue(arrived.get(0).parked().handles().get(0).isOpen());
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
