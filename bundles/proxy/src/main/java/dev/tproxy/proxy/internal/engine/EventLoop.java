@@ -38,6 +38,11 @@ public final class EventLoop implements Runnable {
     private final EventLog log;
     private final Thread thread;
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    /**
+     * Tasks run per round at most: a burst of them (adopting every connection after an update, a task each) is
+     * spread over rounds with the relays' I/O between, instead of holding up every relay of the loop until the last.
+     */
+    static final int TASKS_PER_ROUND = 8;
     private final ArrayDeque<Relay> pending = new ArrayDeque<>();
     private final List<Runnable> sweepers = new ArrayList<>();
     private Handler[] handlers = new Handler[1024];
@@ -225,7 +230,7 @@ public final class EventLoop implements Runnable {
 
     private void round() {
         long now = System.nanoTime();
-        int timeout = pending.isEmpty() ? (int) Math.max(0, (nextSweep - now) / 1_000_000L) : 0;
+        int timeout = pending.isEmpty() && tasks.isEmpty() ? (int) Math.max(0, (nextSweep - now) / 1_000_000L) : 0;
         int ready = epoll.await(timeout);
         for (int i = 0; i < ready; i++) {
             long token = epoll.readyToken(i);
@@ -251,7 +256,8 @@ public final class EventLoop implements Runnable {
                 failed(relay, e);
             }
         }
-        for (Runnable task; (task = tasks.poll()) != null; ) {
+        Runnable task;
+        for (int run = 0; run < TASKS_PER_ROUND && (task = tasks.poll()) != null; run++) {
             try {
                 task.run();
             } catch (RuntimeException | LinkageError | StackOverflowError e) {

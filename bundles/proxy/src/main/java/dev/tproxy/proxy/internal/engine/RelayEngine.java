@@ -277,19 +277,31 @@ public final class RelayEngine {
      * is not claimed within the grace period is closed by the parking lot.
      */
     public void parkAndStop() {
-        int count = loops.onEach(loop -> {
-            int[] parked = {0};
-            loop.forEachRelay(relay -> {
-                relays.remove(relay);
-                parking.park(relay);
-                parked[0]++;
-            });
-            return parked[0];
-        }).stream().mapToInt(Integer::intValue).sum();
+        int count = 0;
+        // a few at a time on each loop: the relays not parked yet go on relaying meanwhile, and each parked one
+        // moves on in the parking lot (parking a loop's every relay in one go held up the last for tens of ms)
+        int parked;
+        do {
+            parked = loops.onEach(loop -> parkSome(loop, EventLoop.TASKS_PER_ROUND)).stream().mapToInt(Integer::intValue).sum();
+            count += parked;
+        } while (parked > 0);
         listeners.all().forEach(parking::parkCounters);
         parking.parkEngine(relays.lastId(), hotUpdates);
         loops.stop();
         log.info("relay engine stopped: parked " + count + " connections for " + Durations.format(grace()));
+    }
+
+    /** Parks up to {@code most} of the loop's relays; returns how many. Loop thread. */
+    private int parkSome(EventLoop loop, int most) {
+        int[] parked = {0};
+        loop.forEachRelay(relay -> {
+            if (parked[0] < most) {
+                relays.remove(relay);
+                parking.park(relay);
+                parked[0]++;
+            }
+        });
+        return parked[0];
     }
 
     /** Closes every connection and stops the loops. */
