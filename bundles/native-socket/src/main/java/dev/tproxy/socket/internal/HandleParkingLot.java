@@ -65,8 +65,12 @@ public final class HandleParkingLot implements HandleParking {
     private Path handoverSocket;
     /** Set once this process received its hand-over (or tried to). */
     static final String RECEIVED = "tproxy.handover.received";
-    /** Pipes a hand-over may open for the flows that cross without one (each 2 descriptors, for a few seconds). */
+    /**
+     * Pipes a hand-over may open for the flows that cross without one, and their size: each 2 descriptors and 4 pages,
+     * for a few seconds (1024 of them are a quarter of an unprivileged user's default pipe-user-pages-soft).
+     */
     static final int MAX_CROSSING_PIPES = 1024;
+    static final int CROSSING_PIPE_SIZE = 16 * 1024;
 
     @Activate
     public HandleParkingLot(BundleContext context, @Reference(service = LoggerFactory.class) Logger logger) throws IOException {
@@ -178,17 +182,20 @@ public final class HandleParkingLot implements HandleParking {
                 for (String key : stopped) {
                     // The receiver may have moved bytes through the pipes meanwhile: what they hold is the truth.
                     Entry stale = parked.get(key);
-                    stale.expiry.cancel(false);
                     Parked back = withPipeLevels(stale.parked);
-                    parked.put(key, new Entry(back, flows.start(back.handles(), back.flows(), true)));
+                    stale.parked = back;
+                    stale.moving = flows.start(back.handles(), back.flows(), true);
                 }
-                // Whatever expired meanwhile waited for this monitor: the grace left at the start, as if nothing happened.
+                // Whatever expired meanwhile waited for this monitor: the grace left at the start, as if nothing
+                // happened, in a new Entry for each, so that an expiry already waiting for this monitor finds nothing to close.
                 graces.forEach((key, grace) -> {
-                    Entry entry = parked.get(key);
-                    if (entry.expiry != null) {
-                        entry.expiry.cancel(false);
+                    Entry stale = parked.get(key);
+                    if (stale.expiry != null) {
+                        stale.expiry.cancel(false);
                     }
-                    arm(key, entry, grace);
+                    Entry fresh = new Entry(stale.parked, stale.moving);
+                    arm(key, fresh, grace);
+                    parked.put(key, fresh);
                 });
                 throw e;
             }
@@ -254,7 +261,7 @@ public final class HandleParkingLot implements HandleParking {
         for (Flow flow : entry.flows()) {
             if (flow.pipe() < 0 && !flow.failed() && budget[0] > 0) {
                 try {
-                    handles.add(JnaPipe.open(flow.pipeSize()));
+                    handles.add(JnaPipe.open(CROSSING_PIPE_SIZE));
                 } catch (RuntimeException e) {
                     budget[0] = 0; // out of descriptors, say: the rest cross without, as they would have anyway
                     flows.add(flow);
@@ -294,9 +301,15 @@ public final class HandleParkingLot implements HandleParking {
      */
     private synchronized int parkAll(List<HandoverProtocol.Entry> entries, boolean handedOver) {
         int handles = 0;
-        for (HandoverProtocol.Entry entry : entries) {
-            Parked each = entry.parked();
-            park(each.key(), each.state(), each.handles(), entry.grace(), each.flows(), !handedOver);
+        for (int i = 0; i < entries.size(); i++) {
+            Parked each = entries.get(i).parked();
+            try {
+                park(each.key(), each.state(), each.handles(), entries.get(i).grace(), each.flows(), !handedOver);
+            } catch (RuntimeException e) {
+                // no thread or epoll for the flows, say: what is not parked yet is this lot's to close
+                entries.subList(i, entries.size()).forEach(rest -> closeAll(rest.parked()));
+                throw e;
+            }
             handles += each.handles().size();
             if (handedOver && !each.handles().isEmpty()) {
                 awaitingAdoption.add(each.key());

@@ -12,8 +12,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
-import java.util.function.Consumer;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 
 /**
@@ -22,8 +22,8 @@ import java.util.function.LongConsumer;
  * DONE with the count; the receiver parks each batch for its own users as it arrives (its bytes move on there at
  * once), answers HELD once it holds them all, and answers ADOPTED once its users have claimed every entry that
  * holds a handle. Only then does the sender close its copies. The sender stops an entry's flows only when it
- * encodes that entry: the others keep moving in the old process meanwhile, so no connection stands still for
- * longer than one batch takes to cross, however many there are. Should anything fail once the first batch went
+ * encodes that entry, and stays only a few batches ahead of the receiver: the others keep moving in the old process
+ * meanwhile, so a connection stands still for the time a few batches take to cross, however many there are. Should anything fail once the first batch went
  * out, the receiver is killed (its pid is known from the connection) before the sender takes its entries back,
  * so a connection is never relayed by two processes.
  */

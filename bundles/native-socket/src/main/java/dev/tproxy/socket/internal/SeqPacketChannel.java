@@ -131,9 +131,9 @@ final class SeqPacketChannel implements AutoCloseable {
     }
 
     /**
-     * From now on at most about two messages of {@code bytes} wait unread at the other end: a send beyond that waits
-     * until the receiver took one (the kernel charges a queued message to the sender's buffer, and doubles the size
-     * set here), and fails after {@code timeout}.
+     * From now on only a few messages of {@code bytes} wait unread at the other end: the kernel charges a queued
+     * message to the sender's buffer (it doubles the size set here), and a send past it waits until the receiver read
+     * most of them; it fails after {@code timeout}.
      */
     void limitUnread(int bytes, Duration timeout) throws IOException {
         try (Memory value = new Memory(16)) {

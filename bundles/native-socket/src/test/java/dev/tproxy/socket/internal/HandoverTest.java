@@ -75,6 +75,8 @@ class HandoverTest {
             awaitTrue(() -> Files.exists(socket));
             assertEquals(ProcessHandle.current().pid(), sender.handOver(socket.toString(), Duration.ofSeconds(5)));
             List<Parked> arrived = claimed.get(5, TimeUnit.SECONDS);
+            // written once the adoption was confirmed, after the sender's answer: before the temporary directory goes
+            awaitTrue(() -> Files.exists(socket.resolveSibling(HandleParkingLot.ADOPTED_FILE)));
 
             assertFalse(accepted.socket().isOpen(), "the sender closed its copy of the socket");
             assertFalse(pipe.isOpen(), "the sender closed its copy of the pipe");

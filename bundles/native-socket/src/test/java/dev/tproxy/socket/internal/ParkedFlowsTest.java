@@ -192,6 +192,8 @@ class ParkedFlowsTest {
             arrived.handles().forEach(this::keep);
             assertEquals(6, arrived.flows().get(0).moved(), "counted in both processes");
             assertTrue(arrived.flows().get(0).pipe() >= 2, "its pipe came along");
+            // written once the adoption was confirmed, after the sender's answer: before the temporary directory goes
+            awaitTrue(() -> Files.exists(dir.resolve(HandleParkingLot.ADOPTED_FILE)));
         } finally {
             receiver.deactivate();
         }
@@ -199,7 +201,7 @@ class ParkedFlowsTest {
 
     @Test
     void entriesNotYetSentMoveOnInTheSenderWhileASlowReceiverParksTheFirstBatch(@TempDir Path dir) throws Exception {
-        // The relay, parked last, is in the 20th batch: the sender stops it only once the first batch was parked.
+        // The relay, parked last, is in the 19th batch: the sender stops it only once the first batch was parked.
         // Only a few small batches may wait unread (a few KiB); these are very small, so it needs that many.
         for (int i = 0; i < 300; i++) {
             lot.park("listener/" + i, Map.of(), List.of(keep(service.openPipe(65536))), Duration.ofMinutes(1));

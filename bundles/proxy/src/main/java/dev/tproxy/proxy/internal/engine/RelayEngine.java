@@ -280,14 +280,17 @@ public final class RelayEngine {
         int count = 0;
         // a few at a time on each loop: the relays not parked yet go on relaying meanwhile, and each parked one
         // moves on in the parking lot (parking a loop's every relay in one go held up the last for tens of ms)
-        int parked;
-        do {
-            parked = loops.onEach(loop -> parkSome(loop, EventLoop.TASKS_PER_ROUND)).stream().mapToInt(Integer::intValue).sum();
-            count += parked;
-        } while (parked > 0);
-        listeners.all().forEach(parking::parkCounters);
-        parking.parkEngine(relays.lastId(), hotUpdates);
-        loops.stop();
+        try {
+            int parked;
+            do {
+                parked = loops.onEach(loop -> parkSome(loop, EventLoop.TASKS_PER_ROUND)).stream().mapToInt(Integer::intValue).sum();
+                count += parked;
+            } while (parked > 0);
+            listeners.all().forEach(parking::parkCounters);
+            parking.parkEngine(relays.lastId(), hotUpdates);
+        } finally {
+            loops.stop(); // a loop that did not answer in time: no relay goes on running for a component that is gone
+        }
         log.info("relay engine stopped: parked " + count + " connections for " + Durations.format(grace()));
     }
 
