@@ -171,7 +171,7 @@ public final class HandleParkingLot implements HandleParking {
             long start = System.nanoTime();
             Map<String, Duration> graces = new LinkedHashMap<>();
             parked.forEach((key, entry) -> graces.put(key, Duration.ofMillis(entry.expiry.getDelay(TimeUnit.MILLISECONDS))));
-            List<String> stopped = new ArrayList<>();
+            int[] stopped = {0};
             Iterator<HandoverProtocol.Entry> stopping = stoppingOneByOne(graces, stopped);
             long pid;
             try {
@@ -179,24 +179,7 @@ public final class HandleParkingLot implements HandleParking {
                         "hand-over: {} entries sent and held by the receiver in {} ms; each stood still only while its batch crossed",
                         graces.size(), (held - start) / 1_000_000));
             } catch (IOException | RuntimeException e) {
-                for (String key : stopped) {
-                    // The receiver may have moved bytes through the pipes meanwhile: what they hold is the truth.
-                    Entry stale = parked.get(key);
-                    Parked back = withPipeLevels(stale.parked);
-                    stale.parked = back;
-                    stale.moving = flows.start(back.handles(), back.flows(), true);
-                }
-                // Whatever expired meanwhile waited for this monitor: the grace left at the start, as if nothing
-                // happened, in a new Entry for each, so that an expiry already waiting for this monitor finds nothing to close.
-                graces.forEach((key, grace) -> {
-                    Entry stale = parked.get(key);
-                    if (stale.expiry != null) {
-                        stale.expiry.cancel(false);
-                    }
-                    Entry fresh = new Entry(stale.parked, stale.moving);
-                    arm(key, fresh, grace);
-                    parked.put(key, fresh);
-                });
+                takeBack(graces, stopped[0]);
                 throw e;
             }
             int handles = 0;
@@ -212,10 +195,10 @@ public final class HandleParkingLot implements HandleParking {
     }
 
     /**
-     * The entries of {@code graces}, each stopped (and given crossing pipes) only when asked for, and then added to
-     * {@code stopped}.
+     * The entries of {@code graces}, in their order, each stopped (and given crossing pipes) only when asked for;
+     * {@code stopped[0]} counts them.
      */
-    private Iterator<HandoverProtocol.Entry> stoppingOneByOne(Map<String, Duration> graces, List<String> stopped) {
+    private Iterator<HandoverProtocol.Entry> stoppingOneByOne(Map<String, Duration> graces, int[] stopped) {
         int[] crossingPipes = {MAX_CROSSING_PIPES};
         Iterator<Map.Entry<String, Duration>> keys = graces.entrySet().iterator();
         return new Iterator<>() {
@@ -227,12 +210,33 @@ public final class HandleParkingLot implements HandleParking {
             @Override
             public HandoverProtocol.Entry next() {
                 Map.Entry<String, Duration> next = keys.next();
-                stopped.add(next.getKey());
+                stopped[0]++;
                 Entry entry = parked.get(next.getKey());
                 entry.parked = withCrossingPipes(settle(entry), crossingPipes);
                 return new HandoverProtocol.Entry(entry.parked, next.getValue());
             }
         };
+    }
+
+    /**
+     * After a failed hand-over: the first {@code stopped} entries of {@code graces} move again here, with what their
+     * pipes hold (the receiver may have moved bytes through them: the pipes are the truth), and every entry gets the
+     * grace it had left at the start in a new Entry, so that an expiry already waiting for this monitor finds nothing
+     * to close.
+     */
+    private void takeBack(Map<String, Duration> graces, int stopped) {
+        int index = 0;
+        for (Map.Entry<String, Duration> each : graces.entrySet()) {
+            Entry stale = parked.get(each.getKey());
+            stale.expiry.cancel(false);
+            Entry fresh = new Entry(stale.parked, stale.moving);
+            if (index++ < stopped) {
+                fresh.parked = withPipeLevels(stale.parked);
+                fresh.moving = flows.start(fresh.parked.handles(), fresh.parked.flows(), true);
+            }
+            arm(each.getKey(), fresh, each.getValue());
+            parked.put(each.getKey(), fresh);
+        }
     }
 
     /**

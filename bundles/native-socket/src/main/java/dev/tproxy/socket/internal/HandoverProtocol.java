@@ -23,9 +23,9 @@ import java.util.function.LongConsumer;
  * once), answers HELD once it holds them all, and answers ADOPTED once its users have claimed every entry that
  * holds a handle. Only then does the sender close its copies. The sender stops an entry's flows only when it
  * encodes that entry, and stays only a few batches ahead of the receiver: the others keep moving in the old process
- * meanwhile, so a connection stands still for the time a few batches take to cross, however many there are. Should anything fail once the first batch went
- * out, the receiver is killed (its pid is known from the connection) before the sender takes its entries back,
- * so a connection is never relayed by two processes.
+ * meanwhile, so a connection stands still for the time a few batches take to cross, however many there are. Should
+ * anything fail once the first batch went out, the receiver is killed (its pid is known from the connection) before
+ * the sender takes its entries back, so a connection is never relayed by two processes.
  */
 final class HandoverProtocol {
     private static final byte ENTRIES = 'E';
@@ -53,6 +53,7 @@ final class HandoverProtocol {
     static long send(Path socket, Iterator<Entry> entries, Duration timeout, LongConsumer onHeld) throws IOException {
         try (SeqPacketChannel channel = SeqPacketChannel.connect(socket)) {
             long pid = channel.peerPid();
+            channel.sendTimeout(timeout);
             int count = 0;
             try {
                 Batch batch = new Batch();
@@ -60,13 +61,13 @@ final class HandoverProtocol {
                     Entry entry = entries.next();
                     ParkedCodec.Encoded encoded = ParkedCodec.encode(entry.parked(), entry.grace());
                     if (!batch.fits(encoded)) {
-                        batch.sendTo(channel, timeout);
+                        batch.sendTo(channel);
                         batch = new Batch();
                     }
                     batch.add(encoded);
                     count++;
                 }
-                batch.sendTo(channel, timeout);
+                batch.sendTo(channel);
                 channel.send(counted(DONE, count));
                 expect(channel, HELD, count, timeout, "hold");
                 onHeld.accept(System.nanoTime());
@@ -186,12 +187,12 @@ final class HandoverProtocol {
             count++;
         }
 
-        void sendTo(SeqPacketChannel channel, Duration timeout) throws IOException {
+        void sendTo(SeqPacketChannel channel) throws IOException {
             if (count > 0) {
                 byte[] payload = bytes.toByteArray();
                 byte[] message = ByteBuffer.allocate(5 + payload.length).put(ENTRIES).putInt(count).put(payload).array();
                 // no more than a batch or two ahead of the receiver: the entries of a batch stand still until it parked them
-                channel.limitUnread(message.length + 1024 * (1 + descriptors.size() / 16), timeout);
+                channel.limitUnread(message.length + 1024 * (1 + descriptors.size() / 16));
                 channel.send(message, descriptors.stream().mapToInt(Integer::intValue).toArray());
             }
         }

@@ -11,6 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.function.Consumer;
 
 /**
  * A blocking AF_UNIX {@code SOCK_SEQPACKET} connection between two runtimes on one host: each message arrives
@@ -133,18 +134,25 @@ final class SeqPacketChannel implements AutoCloseable {
     /**
      * From now on only a few messages of {@code bytes} wait unread at the other end: the kernel charges a queued
      * message to the sender's buffer (it doubles the size set here), and a send past it waits until the receiver read
-     * most of them; it fails after {@code timeout}.
+     * most of them (at most {@link #sendTimeout}).
      */
-    void limitUnread(int bytes, Duration timeout) throws IOException {
-        try (Memory value = new Memory(16)) {
-            value.setInt(0, Math.max(bytes, 4096));
-            if (LibC.setsockopt(fd, Linux.SOL_SOCKET, Linux.SO_SNDBUF, Pointer.nativeValue(value), 4) != 0) {
-                throw new IOException(Errors.lastError("setsockopt(SO_SNDBUF)").getMessage());
-            }
+    void limitUnread(int bytes) throws IOException {
+        setOption(Linux.SO_SNDBUF, "SO_SNDBUF", 4, value -> value.setInt(0, Math.max(bytes, 4096)));
+    }
+
+    /** A send that waits longer than {@code timeout} for room fails. */
+    void sendTimeout(Duration timeout) throws IOException {
+        setOption(Linux.SO_SNDTIMEO, "SO_SNDTIMEO", 16, value -> {
             value.setLong(0, timeout.toSeconds());
             value.setLong(8, timeout.toMillisPart() * 1000L);
-            if (LibC.setsockopt(fd, Linux.SOL_SOCKET, Linux.SO_SNDTIMEO, Pointer.nativeValue(value), 16) != 0) {
-                throw new IOException(Errors.lastError("setsockopt(SO_SNDTIMEO)").getMessage());
+        });
+    }
+
+    private void setOption(int option, String name, int length, Consumer<Memory> write) throws IOException {
+        try (Memory value = new Memory(length)) {
+            write.accept(value);
+            if (LibC.setsockopt(fd, Linux.SOL_SOCKET, option, Pointer.nativeValue(value), length) != 0) {
+                throw new IOException(Errors.lastError("setsockopt(" + name + ")").getMessage());
             }
         }
     }
