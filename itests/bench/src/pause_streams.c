@@ -6,7 +6,7 @@
  *                                       waiting for their echo, then 10 ms, and again
  *
  * The streams read commands on stdin: "reset" starts a window, "report NAME" prints
- *   NAME: longest silence X ms, wrong echoes W, broken streams B
+ *   NAME: longest silence X ms (until HH:MM:SS.mmmZ, UTC), wrong echoes W, broken streams B
  * where the silence is the longest time any stream went without a completed echo since the last reset (a stream
  * still waiting counts with its silence so far), W the echoes that came back different since the reset and B the
  * streams whose connection failed or ended. EOF or an empty line on stdin ends the program. A connection that
@@ -127,6 +127,7 @@ struct stream {
     int fd, state, sent, got, out;   /* out: EPOLLOUT registered, for the rest of a message */
     int64_t last;      /* the last completed echo (or the connection) */
     int64_t longest;   /* the longest time between two completed echoes in this window */
+    int64_t longest_end;   /* when it ended */
     int64_t due;       /* SLEEPING: when to send again */
     unsigned char msg[MSG], in[MSG];
 };
@@ -168,7 +169,10 @@ static void receive(struct stream *s, int64_t now) {
     s->got += (int) r;
     if (s->got < MSG) return;
     if (memcmp(s->in, s->msg, MSG) != 0) wrong++;
-    if (now - s->last > s->longest) s->longest = now - s->last;
+    if (now - s->last > s->longest) {
+        s->longest = now - s->last;
+        s->longest_end = now;
+    }
     s->last = now;
     s->state = SLEEPING;
     s->due = now + GAP_NS;
@@ -184,13 +188,27 @@ static void command(char *line) {   /* the line without its newline */
         for (int i = 0; i < count; i++) st[i].longest = 0;
         wrong = 0;
     } else if (strncmp(line, "report ", 7) == 0) {
-        int64_t now = now_ns(), silence = 0;
+        int64_t now = now_ns(), silence = 0, end = now;
         for (int i = 0; i < count; i++) {   /* a stream still waiting counts with its silence so far */
             if (st[i].state == CONNECTING) continue;
-            if (st[i].longest > silence) silence = st[i].longest;
-            if (now - st[i].last > silence) silence = now - st[i].last;
+            if (st[i].longest > silence) {
+                silence = st[i].longest;
+                end = st[i].longest_end;
+            }
+            if (now - st[i].last > silence) {
+                silence = now - st[i].last;
+                end = now;
+            }
         }
-        printf("%s: longest silence %.0f ms, wrong echoes %d, broken streams %d\n", line + 7, silence / 1e6,
+        /* when it ended, on the wall clock, to find it in the runtime's log */
+        struct timespec wall;
+        clock_gettime(CLOCK_REALTIME, &wall);
+        int64_t ended = (int64_t) wall.tv_sec * 1000000000 + wall.tv_nsec - (now - end);
+        time_t seconds = (time_t) (ended / 1000000000);
+        struct tm utc;
+        gmtime_r(&seconds, &utc);
+        printf("%s: longest silence %.0f ms (until %02d:%02d:%02d.%03dZ), wrong echoes %d, broken streams %d\n",
+               line + 7, silence / 1e6, utc.tm_hour, utc.tm_min, utc.tm_sec, (int) (ended % 1000000000 / 1000000),
                wrong, broken);
         fflush(stdout);
     }

@@ -25,6 +25,12 @@ public final class Jars {
         });
     }
 
+    /** As {@link #restamp}, without the manifest header {@code header}: as a version from before that header. */
+    public static void restampWithout(Path source, Path target, String qualifier, String header) throws IOException {
+        restamp(source, target, qualifier);
+        rewrite(target, target, manifest -> manifest.remove(new Attributes.Name(header)));
+    }
+
     /** Copies {@code source} to {@code target} importing a package nothing exports: a bundle that cannot start. */
     public static void breakImports(Path source, Path target) throws IOException {
         rewrite(source, target, manifest -> manifest.putValue("Import-Package",

@@ -112,17 +112,62 @@ class UpdateLifecycleIT {
 
     @Test
     void updatingNativeSocketKeepsConnectionsAndServiceResumes() throws Exception {
+        updateNativeSocketUnderAConnection(jar -> Jars.restamp(jar, jar, "nsupdate"),
+                "keep moving until its next version takes them over",
+                "from the previous version of this bundle, which kept them moving until now");
+    }
+
+    /**
+     * A version without the take-over (a downgrade to one from before it) finds the connections where such versions
+     * looked: in the data area's file, which the stopped version writes as that version starts.
+     */
+    @Test
+    void downgradingNativeSocketToAVersionBeforeTheTakeOverKeepsConnections() throws Exception {
+        updateNativeSocketUnderAConnection(jar -> Jars.restampWithout(jar, jar, "older", "Tproxy-Parking-Take-Over"),
+                "native-socket starting a version without Tproxy-Parking-Take-Over",
+                "that the previous version of this bundle left in");
+    }
+
+    private interface JarEdit {
+        void apply(java.nio.file.Path jar) throws IOException;
+    }
+
+    /** Updates native-socket through {@code edit} of its deployed jar, awaiting {@code logged} in that order. */
+    private void updateNativeSocketUnderAConnection(JarEdit edit, String... logged) throws Exception {
         try (Socket client = echo(peers.dial(Lab.SERVER_V4, 80))) {
             String before = runtime.console("tproxy:connections --json");
             long from = runtime.logSizeNow();
-            java.nio.file.Path jar = runtime.home().resolve("deploy/dev.tproxy.native-socket.jar");
-            Jars.restamp(jar, jar, "nsupdate");
-            runtime.awaitLog(from, line -> line.contains("native-socket stopping:") && line.contains("stay open for its next version"));
+            edit.apply(runtime.home().resolve("deploy/dev.tproxy.native-socket.jar"));
+            for (String line : logged) {
+                runtime.awaitLog(from, each -> each.contains(line));
+            }
             runtime.awaitLog(from, line -> line.contains("listener default: took over its listening sockets"));
             echo(client);
             assertEquals(idsOf(before), idsOf(runtime.console("tproxy:connections --json")));
         }
         echo(peers.dial(Lab.SERVER_V4, 80)).close();
         awaitBaselineFds();
+    }
+
+    /**
+     * While native-socket is stopped (not updated), its stopped version keeps the parked connections' bytes moving
+     * for their grace period, then closes them; started again, it serves.
+     */
+    @Test
+    void whileNativeSocketIsStoppedItsConnectionsMoveForTheGracePeriod() throws Exception {
+        String nativeSocket = runtime.bundleId("dev.tproxy.native-socket");
+        try (Socket client = echo(peers.dial(Lab.SERVER_V4, 80))) {
+            long from = runtime.logSizeNow();
+            runtime.console("stop " + nativeSocket);
+            runtime.awaitLog(from, line -> line.contains("native-socket stopping:") && line.contains("keep moving"));
+            echo(client);
+            echo(client);
+            assertEquals(-1, client.getInputStream().read(), "closed once the grace period is over");
+        }
+        awaitBaselineFds();
+        long from = runtime.logSizeNow();
+        runtime.console("start " + nativeSocket);
+        runtime.awaitLog(from, line -> line.contains("listener default: listening on"));
+        echo(peers.dial(Lab.SERVER_V4, 80)).close();
     }
 }

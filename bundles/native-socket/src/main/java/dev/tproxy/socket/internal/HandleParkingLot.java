@@ -32,8 +32,8 @@ import org.osgi.service.log.LoggerFactory;
 /**
  * {@link HandleParking} in this bundle, which outlives updates of the proxy bundle. Immediate: a delayed
  * component would be disposed, closing what it holds, the moment its only user (the proxy) lets go of it. When
- * this bundle itself is updated (or stopped while the framework runs), what is parked stays open for its next
- * version ({@link ParkedFile}, in the bundle's data area); when the framework stops, it is closed.
+ * this bundle itself is updated (or stopped while the framework runs), what is parked stays open, and moving, for its
+ * next version ({@link DetachedLot}); when the framework stops, it is closed.
  *
  * <p>In a runtime started with the framework property {@value #RECEIVE} (a socket path, set by bin/restart), the
  * lot first takes over what the running runtime hands over there ({@link #handOver}), before its service is
@@ -63,6 +63,8 @@ public final class HandleParkingLot implements HandleParking {
     /** Written beside the hand-over socket once everything handed over is adopted here. */
     static final String ADOPTED_FILE = "handover.adopted";
     private Path handoverSocket;
+    /** What a detached lot does once its last entry expired (see {@link DetachedLot}). */
+    private volatile Runnable whenEmptied;
     /** Set once this process received its hand-over (or tried to). */
     static final String RECEIVED = "tproxy.handover.received";
     /**
@@ -90,8 +92,26 @@ public final class HandleParkingLot implements HandleParking {
         this.context = null;
     }
 
-    /** What the version of this bundle before an update kept open (see {@link #deactivate}). */
+    /**
+     * What the version of this bundle before an update (or a stop) kept open (see {@link #deactivate}): its detached
+     * lot, moving until now, or what an older version wrote to the data area.
+     */
     private void adoptFromPreviousVersion() {
+        if (context == null) {
+            return;
+        }
+        try {
+            int[] taken = {0, 0};
+            if (DetachedLot.takeOver(context, batch -> {
+                taken[0] += batch.size();
+                taken[1] += parkAll(batch, false);
+            })) {
+                logger.info("took over {} parked entries ({} handles) from the previous version of this bundle, which kept them moving until now",
+                        taken[0], taken[1]);
+            }
+        } catch (IOException | ClassNotFoundException | RuntimeException e) {
+            logger.error("cannot take over what the previous version of this bundle parked: {}", e.toString());
+        }
         Path file = keptFile();
         if (file == null || !Files.exists(file)) {
             return;
@@ -99,7 +119,7 @@ public final class HandleParkingLot implements HandleParking {
         try {
             List<HandoverProtocol.Entry> entries = ParkedFile.read(file);
             int handles = parkAll(entries, false);
-            logger.info("took over {} parked entries ({} handles) from the previous version of this bundle", entries.size(), handles);
+            logger.info("took over {} parked entries ({} handles) that the previous version of this bundle left in {}", entries.size(), handles, file);
         } catch (IOException | RuntimeException e) {
             logger.error("cannot take over what the previous version of this bundle parked ({}): {}", file, e.toString());
         }
@@ -322,15 +342,6 @@ public final class HandleParkingLot implements HandleParking {
         return handles;
     }
 
-    /** Everything parked now, each with what is left of its grace period, in the order parked. */
-    private List<HandoverProtocol.Entry> snapshot() {
-        List<HandoverProtocol.Entry> entries = new ArrayList<>();
-        for (Entry entry : parked.values()) {
-            entries.add(new HandoverProtocol.Entry(entry.parked, Duration.ofMillis(entry.expiry.getDelay(TimeUnit.MILLISECONDS))));
-        }
-        return entries;
-    }
-
     private void arm(String key, Entry entry, Duration grace) {
         entry.expiry = reaper.schedule(() -> expire(key, entry), grace.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -353,11 +364,20 @@ public final class HandleParkingLot implements HandleParking {
         parked.put(key, entry);
     }
 
-    private synchronized void expire(String key, Entry entry) {
-        if (parked.get(key) == entry) {
+    private void expire(String key, Entry entry) {
+        boolean empty;
+        synchronized (this) {
+            if (parked.get(key) != entry) {
+                return;
+            }
             parked.remove(key);
             closeAll(settle(entry));
             logger.info("parked " + key + " was not claimed within its grace period: closed " + entry.parked.handles().size() + " handles");
+            empty = parked.isEmpty();
+        }
+        Runnable then = whenEmptied;
+        if (empty && then != null) {
+            then.run(); // outside this monitor: a detached lot takes its own before this one's
         }
     }
 
@@ -387,40 +407,77 @@ public final class HandleParkingLot implements HandleParking {
 
     /**
      * When the framework stops, everything still parked is closed. Otherwise this bundle is being updated (or
-     * stopped for a while): what is parked stays open for the next version, which takes it over at activation.
+     * stopped for a while): what is parked stays open, and moving ({@link DetachedLot}), until the next version takes
+     * it over at activation; should the lot not detach, it stands still in the data area's file until then.
      */
     @Deactivate
     synchronized void deactivate() {
-        reaper.shutdownNow();
-        parked.values().forEach(this::settle);
-        flows.close();
         if (handover != null) {
             handover.channel().close();
             handover = null;
         }
-        if (parked.isEmpty()) {
+        boolean frameworkRuns = context != null && context.getBundle(0).getState() == Bundle.ACTIVE;
+        if (frameworkRuns && !parked.isEmpty()) {
+            try {
+                DetachedLot.detach(this, context, keptFile(), logger);
+                logger.info("native-socket stopping: {} parked entries keep moving until its next version takes them over", parked.size());
+                return;
+            } catch (ClassNotFoundException | RuntimeException e) {
+                logger.warn("native-socket stopping: the parked entries cannot keep moving ({}); they wait in {}", e.toString(), keptFile());
+            }
+        }
+        List<HandoverProtocol.Entry> entries = takeAll();
+        if (entries.isEmpty()) {
             return;
         }
         int handles = 0;
-        for (Entry entry : parked.values()) {
-            handles += entry.parked.handles().size();
+        for (HandoverProtocol.Entry entry : entries) {
+            handles += entry.parked().handles().size();
         }
         Path file = keptFile();
-        if (file != null && context.getBundle(0).getState() == Bundle.ACTIVE) {
+        if (file != null && frameworkRuns) {
             try {
-                ParkedFile.write(file, snapshot());
-                logger.info("native-socket stopping: {} parked entries ({} handles) stay open for its next version", parked.size(), handles);
-                parked.clear();
+                ParkedFile.write(file, entries);
+                logger.info("native-socket stopping: {} parked entries ({} handles) stay open for its next version", entries.size(), handles);
                 return;
             } catch (IOException | RuntimeException e) {
                 logger.error("native-socket stopping: cannot keep what is parked for its next version ({}): {}", file, e.toString());
             }
         }
-        for (Entry entry : parked.values()) {
-            closeAll(entry.parked);
+        for (HandoverProtocol.Entry entry : entries) {
+            closeAll(entry.parked());
         }
-        logger.info("native-socket stopping: closed {} parked entries ({} handles)", parked.size(), handles);
-        parked.clear();
+        logger.info("native-socket stopping: closed {} parked entries ({} handles)", entries.size(), handles);
+    }
+
+    /** {@code action} runs when the last entry parked expires. */
+    void whenEmptied(Runnable action) {
+        whenEmptied = action;
+    }
+
+    /** Everything parked, as {@link #takeSome}. */
+    synchronized List<HandoverProtocol.Entry> takeAll() {
+        return takeSome(Integer.MAX_VALUE);
+    }
+
+    /**
+     * The first {@code max} entries parked, in the order parked, taken out of the lot, their flows stopped, each with
+     * what was left of its grace period. Once the lot holds nothing, it runs no thread any more.
+     */
+    synchronized List<HandoverProtocol.Entry> takeSome(int max) {
+        List<HandoverProtocol.Entry> entries = new ArrayList<>();
+        for (Iterator<Entry> each = parked.values().iterator(); each.hasNext() && entries.size() < max; ) {
+            Entry entry = each.next();
+            each.remove();
+            entry.expiry.cancel(false);
+            awaitingAdoption.remove(entry.parked.key());
+            entries.add(new HandoverProtocol.Entry(settle(entry), Duration.ofMillis(entry.expiry.getDelay(TimeUnit.MILLISECONDS))));
+        }
+        if (parked.isEmpty()) {
+            reaper.shutdownNow();
+            flows.close();
+        }
+        return entries;
     }
 
     private static void closeAll(Parked entry) {

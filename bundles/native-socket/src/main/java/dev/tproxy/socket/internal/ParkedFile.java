@@ -12,8 +12,9 @@ import java.util.List;
 
 /**
  * What is parked, kept across an update of this bundle: the descriptors stay open in the process (they are only
- * numbers to the next version) and each entry's state, handle kinds and descriptor numbers go to a file in the
- * bundle's own data area, which an update keeps. The next version reads it once at activation and deletes it.
+ * numbers to the next version) and each entry's state, handle kinds and descriptor numbers are encoded, for the
+ * next version to take over: in a file in the bundle's own data area, which an update keeps (read once at
+ * activation and deleted), or straight from a detached lot ({@link DetachedLot}) in the same encoding.
  */
 final class ParkedFile {
     private static final int MAGIC = 0x54505031; // "TPP1"
@@ -22,6 +23,13 @@ final class ParkedFile {
 
     /** Writes {@code entries}; their descriptors are the file's from now on (the caller must not close them). */
     static void write(Path file, List<HandoverProtocol.Entry> entries) throws IOException {
+        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.write(temporary, encode(entries));
+        Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** {@code entries} encoded; their descriptors are the encoding's from now on (the caller must not close them). */
+    static byte[] encode(List<HandoverProtocol.Entry> entries) throws IOException {
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(buffer)) {
             out.writeInt(MAGIC);
@@ -36,9 +44,7 @@ final class ParkedFile {
                 }
             }
         }
-        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.write(temporary, buffer.toByteArray());
-        Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return buffer.toByteArray();
     }
 
     /**
@@ -46,12 +52,17 @@ final class ParkedFile {
      * one of whose descriptors is no longer open is left out (its other descriptors closed).
      */
     static List<HandoverProtocol.Entry> read(Path file) throws IOException {
-        List<HandoverProtocol.Entry> entries = new ArrayList<>();
         byte[] content = Files.readAllBytes(file);
         Files.delete(file);
+        return decode(content, file.toString());
+    }
+
+    /** The entries {@link #encode} gave, as {@link #read} gives them; {@code source} names them in an error. */
+    static List<HandoverProtocol.Entry> decode(byte[] content, String source) throws IOException {
+        List<HandoverProtocol.Entry> entries = new ArrayList<>();
         try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(content))) {
             if (in.readInt() != MAGIC) {
-                throw new IOException(file + " is no file of parked handles");
+                throw new IOException(source + " holds no parked handles");
             }
             int count = in.readInt();
             for (int i = 0; i < count; i++) {

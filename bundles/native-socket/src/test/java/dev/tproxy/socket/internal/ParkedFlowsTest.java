@@ -109,6 +109,37 @@ class ParkedFlowsTest {
         awaitTrue(() -> Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().equals("tproxy-parked-flows")));
     }
 
+    /** What a stopped version's lot does while its next version takes it over, a batch at a time. */
+    @Test
+    void takingSomeStopsOnlyTheEntriesTakenAndTheRestMoveOn() throws Exception {
+        park(null, 0);
+        StreamSocket[] other = new StreamSocket[4];
+        try (ListeningSocket listener = service.listen(ListenOptions.ordinary(InetAddress.getLoopbackAddress(), 0, 16))) {
+            other[0] = keep(service.connect(ConnectOptions.asRouter(listener.localAddress(), 0)));
+            other[1] = keep(acceptWithin(listener).socket());
+            other[2] = keep(service.connect(ConnectOptions.asRouter(listener.localAddress(), 0)));
+            other[3] = keep(acceptWithin(listener).socket());
+        }
+        lot.park("relay/2", Map.of("id", 2L), List.of(other[1], other[2]), Duration.ofMinutes(1),
+                List.of(Flow.of(0, 1, -1, 65536, 0), Flow.of(1, 0, -1, 65536, 0)));
+
+        List<HandoverProtocol.Entry> taken = lot.takeSome(1);
+        assertEquals(List.of("relay/1"), taken.stream().map(entry -> entry.parked().key()).toList());
+        taken.get(0).parked().handles().stream().skip(2).forEach(this::keep);
+        assertEquals(3, client.write(direct("abc")));
+        awaitTrue(() -> proxyClientSide.receiveQueued() == 3); // taken: the bytes wait for the next owner
+        assertEquals(3, other[0].write(direct("xyz")));
+        assertEquals("xyz", new String(readExactly(other[3], 3), java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertEquals(3, proxyClientSide.receiveQueued(), "nothing of a taken entry moved meanwhile");
+
+        List<HandoverProtocol.Entry> rest = lot.takeSome(16);
+        assertEquals(List.of("relay/2"), rest.stream().map(entry -> entry.parked().key()).toList());
+        assertEquals(3, rest.get(0).parked().flows().get(0).moved());
+        rest.get(0).parked().handles().stream().skip(2).forEach(this::keep);
+        assertEquals(List.of(), lot.keys(""));
+        awaitTrue(() -> Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().equals("tproxy-parked-flows")));
+    }
+
     @Test
     void aClaimStopsTheFlowsAndSaysWhatWaitsInThePipe() throws Exception {
         park(null, 0);

@@ -1,0 +1,201 @@
+package dev.tproxy.socket.internal;
+
+import dev.tproxy.socket.api.NativeHandle;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URL;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.Enumeration;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleEvent;
+import org.osgi.framework.Constants;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.framework.SynchronousBundleListener;
+import org.osgi.framework.wiring.BundleWiring;
+import org.osgi.service.log.Logger;
+
+/**
+ * What a version of this bundle leaves parked when it stops while the framework runs (an update, or a stop and a
+ * start): its lot goes on moving the entries' bytes, and expiring them, on its own threads, until the next version
+ * takes them over at activation, a batch at a time: an entry stands still only while its batch crosses. Detaching
+ * registers this through the system bundle, whose registrations outlive this bundle: a version whose manifest has
+ * {@value #TAKE_OVER_HEADER} calls it ({@link #takeOver}) and gets the entries in {@link ParkedFile}'s encoding. For a version without it (a
+ * downgrade), the entries go to the data area's file, as older versions wrote it, when that version starts, before
+ * its components activate. Uninstalling this bundle or stopping the framework closes them.
+ *
+ * <p>Felix loads no class of a version that was refreshed away (an update refreshes), so detaching loads every class
+ * of this bundle first.
+ */
+final class DetachedLot implements Supplier<byte[]>, SynchronousBundleListener {
+    /** The manifest header of a version that takes a detached lot over (its value: the encoding's version). */
+    static final String TAKE_OVER_HEADER = "Tproxy-Parking-Take-Over";
+    /** The service property naming the bundle (by id) whose lot this is. */
+    static final String DETACHED_FROM = "tproxy.parking.detached.from";
+    /** Entries per batch taken over. */
+    static final int BATCH = 16;
+
+    private final HandleParkingLot lot;
+    private final BundleContext system;
+    private final long bundleId;
+    private final Path file;
+    private final Logger logger;
+    private ServiceRegistration<?> registration;
+    private boolean ended;
+
+    private DetachedLot(HandleParkingLot lot, BundleContext system, long bundleId, Path file, Logger logger) {
+        this.lot = lot;
+        this.system = system;
+        this.bundleId = bundleId;
+        this.file = file;
+        this.logger = logger;
+    }
+
+    /**
+     * Keeps {@code lot}, which holds what {@code context}'s bundle parked, until its next version takes it over;
+     * {@code file} is where a version that cannot take it over looks.
+     */
+    static void detach(HandleParkingLot lot, BundleContext context, Path file, Logger logger) throws ClassNotFoundException {
+        loadEveryClass(context.getBundle());
+        BundleContext system = context.getBundle(Constants.SYSTEM_BUNDLE_ID).getBundleContext();
+        DetachedLot detached = new DetachedLot(lot, system, context.getBundle().getBundleId(), file, logger);
+        Hashtable<String, Object> properties = new Hashtable<>();
+        properties.put(DETACHED_FROM, detached.bundleId);
+        synchronized (detached) {
+            lot.whenEmptied(detached::end);
+            system.addBundleListener(detached);
+            try {
+                detached.registration = system.registerService(Supplier.class.getName(), detached, properties);
+            } catch (RuntimeException e) {
+                system.removeBundleListener(detached);
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * Takes over what the lot a previous version of {@code context}'s bundle detached holds, a batch at a time, each
+     * stopped only as it is taken, with their descriptors, into {@code onBatch}; false when there is no such lot.
+     */
+    static boolean takeOver(BundleContext context, Consumer<List<HandoverProtocol.Entry>> onBatch) throws IOException, ClassNotFoundException {
+        Collection<ServiceReference<Supplier>> references;
+        try {
+            references = context.getServiceReferences(Supplier.class, "(" + DETACHED_FROM + "=" + context.getBundle().getBundleId() + ")");
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        for (ServiceReference<Supplier> reference : references) {
+            Supplier<?> detached = context.getService(reference);
+            if (detached == null) {
+                continue;
+            }
+            try {
+                // this version's classes loaded before the first entry stops, rather than while it waits
+                loadEveryClass(context.getBundle());
+                for (Object batch = detached.get(); batch instanceof byte[] encoded; batch = detached.get()) {
+                    onBatch.accept(ParkedFile.decode(encoded, "the lot of the previous version"));
+                }
+                return true;
+            } finally {
+                context.ungetService(reference);
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The next {@value #BATCH} entries (or fewer), encoded, their flows stopped now; null once there are none. A
+     * batch at a time, an entry stands still only while its own batch crosses.
+     */
+    @Override
+    public byte[] get() {
+        List<HandoverProtocol.Entry> entries = take(BATCH);
+        if (entries == null) {
+            return null;
+        }
+        try {
+            return ParkedFile.encode(entries);
+        } catch (IOException | RuntimeException e) {
+            closeAll(entries);
+            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+        }
+    }
+
+    @Override
+    public void bundleChanged(BundleEvent event) {
+        long id = event.getBundle().getBundleId();
+        if (id == bundleId && event.getType() == BundleEvent.STARTING && event.getBundle().getHeaders().get(TAKE_OVER_HEADER) == null) {
+            toFile();
+        } else if (id == bundleId && event.getType() == BundleEvent.UNINSTALLED
+                || id == Constants.SYSTEM_BUNDLE_ID && event.getType() == BundleEvent.STOPPING) {
+            List<HandoverProtocol.Entry> entries = end();
+            if (entries != null) {
+                closeAll(entries);
+                logger.info("native-socket gone: closed the {} entries its stopped version kept parked", entries.size());
+            }
+        }
+    }
+
+    /** For a version that cannot take this lot over: the entries go where it looks, before it activates. */
+    private void toFile() {
+        List<HandoverProtocol.Entry> entries = end();
+        if (entries == null) {
+            return;
+        }
+        try {
+            ParkedFile.write(file, entries);
+            logger.info("native-socket starting a version without {}: {} parked entries handed over in {}", TAKE_OVER_HEADER, entries.size(), file);
+        } catch (IOException | RuntimeException e) {
+            closeAll(entries);
+            logger.error("native-socket: cannot hand the parked entries over to its next version ({}): {}; closed them", file, e.toString());
+        }
+    }
+
+    /** What the lot holds, stopped; null if it holds nothing. This lot then ends. */
+    private List<HandoverProtocol.Entry> end() {
+        return take(Integer.MAX_VALUE);
+    }
+
+    /** What the lot holds, stopped, up to {@code max} entries; null once it holds none (this lot then ends). */
+    private synchronized List<HandoverProtocol.Entry> take(int max) {
+        if (ended) {
+            return null;
+        }
+        List<HandoverProtocol.Entry> entries = lot.takeSome(max);
+        if (entries.size() < max) {
+            ended = true;
+            try {
+                registration.unregister();
+                system.removeBundleListener(this);
+            } catch (IllegalStateException e) {
+                // the framework is stopping: its registrations and listeners go anyway
+            }
+        }
+        return entries.isEmpty() ? null : entries;
+    }
+
+    private static void closeAll(List<HandoverProtocol.Entry> entries) {
+        for (HandoverProtocol.Entry entry : entries) {
+            for (NativeHandle handle : entry.parked().handles()) {
+                handle.close();
+            }
+        }
+    }
+
+    /** Every class of {@code bundle} loaded, linked and initialized. */
+    private static void loadEveryClass(Bundle bundle) throws ClassNotFoundException {
+        ClassLoader loader = bundle.adapt(BundleWiring.class).getClassLoader();
+        Enumeration<URL> classes = bundle.findEntries("/", "*.class", true);
+        while (classes != null && classes.hasMoreElements()) {
+            String path = classes.nextElement().getPath();
+            Class.forName(path.substring(1, path.length() - ".class".length()).replace('/', '.'), true, loader);
+        }
+    }
+}
