@@ -40,7 +40,7 @@ class UpdateLifecycleIT {
             }
         });
         runtime = RuntimeUnderTest.install(lab, Map.of());
-        runtime.writeEtc("dev.tproxy.engine.cfg", "grace.period=2s\n");
+        runtime.writeEtc("dev.tproxy.engine.cfg", "grace.period=5s\n");
         runtime.start();
         echo(peers.dial(Lab.SERVER_V4, 80)).close();
         RuntimeUnderTest.await("the first connection closed", Duration.ofSeconds(5),
@@ -75,7 +75,7 @@ class UpdateLifecycleIT {
             runtime.awaitLog(from, line -> line.contains("was not claimed within its grace period"));
             assertEquals(-1, client.getInputStream().read(), "closed once the grace period is over");
             long millis = (System.nanoTime() - stopped) / 1_000_000;
-            assertTrue(millis >= 1500, "closed after " + millis + " ms, before the 2s grace period");
+            assertTrue(millis >= 4500, "closed after " + millis + " ms, before the 5s grace period");
         }
         awaitBaselineFds();
     }

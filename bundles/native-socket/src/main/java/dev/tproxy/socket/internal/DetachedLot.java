@@ -81,33 +81,45 @@ final class DetachedLot implements Supplier<byte[]>, SynchronousBundleListener {
     }
 
     /**
-     * Takes over what the lot a previous version of {@code context}'s bundle detached holds, a batch at a time, each
-     * stopped only as it is taken, with their descriptors, into {@code onBatch}; false when there is no such lot.
+     * Takes over what the lots previous versions of {@code context}'s bundle detached hold, a batch at a time, each
+     * stopped only as it is taken, with their descriptors, into {@code onBatch}; false when there is no such lot. A
+     * batch that cannot be decoded or parked is closed (and said so), the others taken over all the same.
      */
-    static boolean takeOver(BundleContext context, Consumer<List<HandoverProtocol.Entry>> onBatch) throws IOException, ClassNotFoundException {
+    static boolean takeOver(BundleContext context, Logger logger, Consumer<List<HandoverProtocol.Entry>> onBatch)
+            throws ClassNotFoundException {
         Collection<ServiceReference<Supplier>> references;
         try {
             references = context.getServiceReferences(Supplier.class, "(" + DETACHED_FROM + "=" + context.getBundle().getBundleId() + ")");
         } catch (InvalidSyntaxException e) {
             throw new IllegalStateException(e);
         }
+        if (references.isEmpty()) {
+            return false;
+        }
+        // this version's classes loaded before the first entry stops, rather than while it waits
+        loadEveryClass(context.getBundle());
         for (ServiceReference<Supplier> reference : references) {
             Supplier<?> detached = context.getService(reference);
             if (detached == null) {
                 continue;
             }
             try {
-                // this version's classes loaded before the first entry stops, rather than while it waits
-                loadEveryClass(context.getBundle());
                 for (Object batch = detached.get(); batch instanceof byte[] encoded; batch = detached.get()) {
-                    onBatch.accept(ParkedFile.decode(encoded, "the lot of the previous version"));
+                    try {
+                        onBatch.accept(ParkedFile.decode(encoded, "the lot of the previous version"));
+                    } catch (IOException | RuntimeException e) {
+                        // decode closes what it could not decode, parkAll what it could not park
+                        logger.error("native-socket: could not take over {} bytes of parked entries from its previous version: {}; closed them",
+                                encoded.length, e.toString());
+                    }
                 }
-                return true;
+            } catch (RuntimeException e) {
+                logger.error("native-socket: its previous version could not hand over the rest of its parked entries: {}", e.toString());
             } finally {
                 context.ungetService(reference);
             }
         }
-        return false;
+        return true;
     }
 
     /**

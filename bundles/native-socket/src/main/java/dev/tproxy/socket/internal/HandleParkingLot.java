@@ -42,7 +42,7 @@ import org.osgi.service.log.LoggerFactory;
  * starts in this process: the old one goes on serving.
  *
  * <p>While parked, an entry's flows move ({@link ParkedFlows}); whatever takes an entry out of the lot (a claim, an
- * expiry, a hand-over, this bundle stopping) stops them first.
+ * expiry, a hand-over, the next version of this bundle taking it over) stops them first.
  */
 @Component(service = HandleParking.class, immediate = true)
 public final class HandleParkingLot implements HandleParking {
@@ -80,7 +80,7 @@ public final class HandleParkingLot implements HandleParking {
         this.context = context;
         adoptFromPreviousVersion();
         String socket = context.getProperty(RECEIVE);
-        // once per process: a later version of this bundle (an update) finds what it needs in its data area
+        // once per process: a later version of this bundle (an update) takes over from this one instead
         if (socket != null && !socket.isBlank() && System.getProperty(RECEIVED) == null) {
             System.setProperty(RECEIVED, socket);
             receive(Path.of(socket), Duration.ofSeconds(Long.parseLong(Objects.requireNonNullElse(context.getProperty(TIMEOUT), "30"))));
@@ -102,14 +102,14 @@ public final class HandleParkingLot implements HandleParking {
         }
         try {
             int[] taken = {0, 0};
-            if (DetachedLot.takeOver(context, batch -> {
+            if (DetachedLot.takeOver(context, logger, batch -> {
                 taken[0] += batch.size();
                 taken[1] += parkAll(batch, false);
             })) {
                 logger.info("took over {} parked entries ({} handles) from the previous version of this bundle, which kept them moving until now",
                         taken[0], taken[1]);
             }
-        } catch (IOException | ClassNotFoundException | RuntimeException e) {
+        } catch (ClassNotFoundException | RuntimeException | LinkageError e) {
             logger.error("cannot take over what the previous version of this bundle parked: {}", e.toString());
         }
         Path file = keptFile();
@@ -422,7 +422,7 @@ public final class HandleParkingLot implements HandleParking {
                 DetachedLot.detach(this, context, keptFile(), logger);
                 logger.info("native-socket stopping: {} parked entries keep moving until its next version takes them over", parked.size());
                 return;
-            } catch (ClassNotFoundException | RuntimeException e) {
+            } catch (ClassNotFoundException | RuntimeException | LinkageError e) {
                 logger.warn("native-socket stopping: the parked entries cannot keep moving ({}); they wait in {}", e.toString(), keptFile());
             }
         }
@@ -474,7 +474,8 @@ public final class HandleParkingLot implements HandleParking {
             entries.add(new HandoverProtocol.Entry(settle(entry), Duration.ofMillis(entry.expiry.getDelay(TimeUnit.MILLISECONDS))));
         }
         if (parked.isEmpty()) {
-            reaper.shutdownNow();
+            // the expiries left are cancelled ones; no interrupt either, should this run on the reaper's own thread
+            reaper.shutdown();
             flows.close();
         }
         return entries;

@@ -119,8 +119,9 @@ final class ParkedCodec {
     }
 
     /**
-     * The entry encoded in {@code bytes}, its handles made of the descriptors from {@code descriptors[from]} on; on a
-     * malformed entry the descriptors it made handles of are closed (the caller closes the rest).
+     * The entry encoded in {@code bytes}, its handles made of the descriptors from {@code descriptors[from]} on. On a
+     * malformed entry nothing is closed: the caller closes the descriptors from {@code from} on by number (the handles
+     * made of some of them are dropped, never closed: closing them too would close a number twice).
      */
     static Decoded decode(byte[] bytes, int[] descriptors, int from) throws IOException {
         List<NativeHandle> handles = new ArrayList<>();
@@ -164,7 +165,6 @@ final class ParkedCodec {
             }
             return new Decoded(new Parked(key, Map.copyOf(state), List.copyOf(handles), List.copyOf(flows)), grace, next - from);
         } catch (IOException | RuntimeException e) {
-            handles.forEach(NativeHandle::close);
             throw e instanceof IOException io ? io : new IOException("malformed hand-over message: " + e.getMessage(), e);
         }
     }

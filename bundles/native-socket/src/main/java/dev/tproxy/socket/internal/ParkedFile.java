@@ -1,9 +1,10 @@
 package dev.tproxy.socket.internal;
 
+import dev.tproxy.socket.api.NativeHandle;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -57,20 +58,27 @@ final class ParkedFile {
         return decode(content, file.toString());
     }
 
-    /** The entries {@link #encode} gave, as {@link #read} gives them; {@code source} names them in an error. */
+    /**
+     * The entries {@link #encode} gave, as {@link #read} gives them; {@code source} names them in an error. Should
+     * the content be malformed, every descriptor in it is closed.
+     */
     static List<HandoverProtocol.Entry> decode(byte[] content, String source) throws IOException {
         List<HandoverProtocol.Entry> entries = new ArrayList<>();
-        try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(content))) {
-            if (in.readInt() != MAGIC) {
+        ByteBuffer in = ByteBuffer.wrap(content);
+        int entryStart = -1; // until the content shows it is ours, no number in it is taken for a descriptor
+        try {
+            if (in.getInt() != MAGIC) {
                 throw new IOException(source + " holds no parked handles");
             }
-            int count = in.readInt();
+            int count = in.getInt();
+            entryStart = in.position();
             for (int i = 0; i < count; i++) {
-                byte[] bytes = new byte[in.readInt()];
-                in.readFully(bytes);
-                int[] descriptors = new int[in.readInt()];
+                entryStart = in.position();
+                byte[] bytes = new byte[in.getInt()];
+                in.get(bytes);
+                int[] descriptors = new int[in.getInt()];
                 for (int d = 0; d < descriptors.length; d++) {
-                    descriptors[d] = in.readInt();
+                    descriptors[d] = in.getInt();
                 }
                 if (allOpen(descriptors)) {
                     ParkedCodec.Decoded decoded = ParkedCodec.decode(bytes, descriptors, 0);
@@ -81,8 +89,31 @@ final class ParkedFile {
                     }
                 }
             }
+        } catch (IOException | RuntimeException e) {
+            for (HandoverProtocol.Entry entry : entries) {
+                entry.parked().handles().forEach(NativeHandle::close);
+            }
+            if (entryStart >= 0) {
+                closeDescriptorsFrom(in.position(entryStart));
+            }
+            throw e instanceof IOException io ? io : new IOException(source + " is malformed: " + e, e);
         }
         return entries;
+    }
+
+    /** Closes the descriptors of every entry from the buffer's position on, as far as they can be read. */
+    private static void closeDescriptorsFrom(ByteBuffer in) {
+        try {
+            while (in.remaining() >= 4) {
+                int length = in.getInt();
+                in.position(in.position() + length);
+                for (int d = in.getInt(); d > 0; d--) {
+                    SocketCalls.closeQuietly(in.getInt());
+                }
+            }
+        } catch (RuntimeException truncated) {
+            // what cannot be read names no descriptor
+        }
     }
 
     private static boolean allOpen(int[] descriptors) {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tproxy.socket.api.Accepted;
 import dev.tproxy.socket.api.ConnectOptions;
+import dev.tproxy.socket.api.HandleParking.Flow;
 import dev.tproxy.socket.api.HandleParking.Parked;
 import dev.tproxy.socket.api.ListenOptions;
 import dev.tproxy.socket.api.ListeningSocket;
@@ -176,6 +177,22 @@ class HandoverTest {
             assertEquals("kept", text(echo));
             client.close();
             relay.handles().forEach(NativeHandle::close);
+        }
+    }
+
+    /** A malformed take-over closes every descriptor it carries, each once: none stays open for nobody. */
+    @Test
+    void malformedParkedEntriesCloseTheirDescriptors() throws Exception {
+        Pipe first = service.openPipe(65536);
+        Pipe second = service.openPipe(65536);
+        // the second entry's flow is no socket-to-socket flow: decoding fails there, after the first succeeded
+        byte[] broken = ParkedFile.encode(List.of(
+                new HandoverProtocol.Entry(new Parked("relay/1", Map.of(), List.of(first)), Duration.ofSeconds(20)),
+                new HandoverProtocol.Entry(new Parked("relay/2", Map.of(), List.of(second), List.of(Flow.of(0, 5, -1, 65536, 0))),
+                        Duration.ofSeconds(20))));
+        assertThrows(IOException.class, () -> ParkedFile.decode(broken, "test"));
+        for (Pipe pipe : List.of(first, second)) {
+            assertTrue(LibC.fcntl(pipe.descriptor(), Linux.F_GETFD, 0) < 0, "descriptor " + pipe.descriptor() + " closed");
         }
     }
 
