@@ -320,6 +320,38 @@ public final class RuntimeUnderTest implements AutoCloseable {
         }
     }
 
+    /**
+     * The runtime's open descriptors, its pipes counted apart: how many pipes the relays hold at a moment depends on
+     * the bytes in flight then (and the idle pools), so only the others compare between two moments under traffic.
+     */
+    public record Descriptors(int pipes, int others) {
+        @Override
+        public String toString() {
+            return others + " (and " + pipes + " pipe ends)";
+        }
+    }
+
+    public Descriptors descriptors() {
+        int pipes = 0;
+        int others = 0;
+        try (Stream<Path> fds = Files.list(Path.of("/proc", String.valueOf(pid()), "fd"))) {
+            for (Path fd : (Iterable<Path>) fds::iterator) {
+                try {
+                    if (Files.readSymbolicLink(fd).toString().startsWith("pipe:")) {
+                        pipes++;
+                    } else {
+                        others++;
+                    }
+                } catch (java.nio.file.NoSuchFileException closedMeanwhile) {
+                    // gone between the listing and the look
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return new Descriptors(pipes, others);
+    }
+
     public String log() {
         try {
             Path log = home.resolve("log/tproxy.log");

@@ -29,7 +29,7 @@ class HotUpdateIT {
             try (RuntimeUnderTest runtime = RuntimeUnderTest.install(lab, Map.of()).start();
                  VerifiedTraffic traffic = new VerifiedTraffic(peers, STREAMS)) {
                 List<Long> idsBefore = VerifiedTraffic.ids(runtime);
-                int fdsBefore = runtime.openFiles();
+                RuntimeUnderTest.Descriptors fdsBefore = runtime.descriptors();
 
                 traffic.startArrivals();
                 Path jar = runtime.home().resolve("deploy/dev.tproxy.proxy.jar");
@@ -56,15 +56,16 @@ class HotUpdateIT {
                 Files.delete(staging);
                 traffic.stopArrivals();
                 List<Long> idsAfter = VerifiedTraffic.ids(runtime);
-                int fdsAfter = runtime.openFiles();
+                RuntimeUnderTest.Descriptors fdsAfter = runtime.descriptors();
                 VerifiedTraffic.Report report = traffic.finish();
-                System.out.printf("hot update: %d updates, %d streams, %d new connections (%d failed), longest pause %d ms, fds %d before / %d after%n",
+                System.out.printf("hot update: %d updates, %d streams, %d new connections (%d failed), longest pause %d ms, fds %s before / %s after%n",
                         UPDATES, STREAMS, report.arrivals(), report.failedArrivals(), report.longestPauseMillis(), fdsBefore, fdsAfter);
                 assertEquals(List.of(), report.broken(), "streams that lost or mangled bytes");
                 assertEquals(0, report.failedArrivals(), "new connections refused, reset or failed: " + report.arrivalFailures());
                 assertTrue(report.arrivals() > 0);
                 assertEquals(idsBefore, idsAfter, "connection ids across the updates");
-                assertTrue(Math.abs(fdsAfter - fdsBefore) <= 16, "fds " + fdsBefore + " before, " + fdsAfter + " after");
+                // pipes apart: how many the relays hold depends on the bytes in flight at that moment
+                assertTrue(Math.abs(fdsAfter.others() - fdsBefore.others()) <= 16, "fds " + fdsBefore + " before, " + fdsAfter + " after");
                 assertTrue(runtime.console("lb -s dev.tproxy.proxy").contains("hot" + UPDATES), "the last build runs");
             }
         }

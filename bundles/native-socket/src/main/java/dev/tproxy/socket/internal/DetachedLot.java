@@ -3,15 +3,12 @@ package dev.tproxy.socket.internal;
 import dev.tproxy.socket.api.NativeHandle;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URL;
 import java.nio.file.Path;
 import java.util.Collection;
-import java.util.Enumeration;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleEvent;
 import org.osgi.framework.Constants;
@@ -19,7 +16,6 @@ import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.framework.SynchronousBundleListener;
-import org.osgi.framework.wiring.BundleWiring;
 import org.osgi.service.log.Logger;
 
 /**
@@ -27,12 +23,10 @@ import org.osgi.service.log.Logger;
  * start): its lot goes on moving the entries' bytes, and expiring them, on its own threads, until the next version
  * takes them over at activation, a batch at a time: an entry stands still only while its batch crosses. Detaching
  * registers this through the system bundle, whose registrations outlive this bundle: a version whose manifest has
- * {@value #TAKE_OVER_HEADER} calls it ({@link #takeOver}) and gets the entries in {@link ParkedFile}'s encoding. For a version without it (a
- * downgrade), the entries go to the data area's file, as older versions wrote it, when that version starts, before
- * its components activate. Uninstalling this bundle or stopping the framework closes them.
- *
- * <p>Felix loads no class of a version that was refreshed away (an update refreshes), so detaching loads every class
- * of this bundle first.
+ * {@value #TAKE_OVER_HEADER} calls it ({@link #takeOver}) and gets the entries in {@link ParkedFile}'s encoding. For a
+ * version without it (a downgrade), the entries go to the data area's file, as older versions wrote it, when that
+ * version starts, before its components activate. The grace period runs on meanwhile. Uninstalling this bundle or
+ * stopping the framework closes them. Detaching first loads every class of this bundle ({@link BundleClasses}).
  */
 final class DetachedLot implements Supplier<byte[]>, SynchronousBundleListener {
     /** The manifest header of a version that takes a detached lot over (its value: the encoding's version). */
@@ -63,7 +57,7 @@ final class DetachedLot implements Supplier<byte[]>, SynchronousBundleListener {
      * {@code file} is where a version that cannot take it over looks.
      */
     static void detach(HandleParkingLot lot, BundleContext context, Path file, Logger logger) throws ClassNotFoundException {
-        loadEveryClass(context.getBundle());
+        BundleClasses.loadAll(context.getBundle());
         BundleContext system = context.getBundle(Constants.SYSTEM_BUNDLE_ID).getBundleContext();
         DetachedLot detached = new DetachedLot(lot, system, context.getBundle().getBundleId(), file, logger);
         Hashtable<String, Object> properties = new Hashtable<>();
@@ -97,7 +91,7 @@ final class DetachedLot implements Supplier<byte[]>, SynchronousBundleListener {
             return false;
         }
         // this version's classes loaded before the first entry stops, rather than while it waits
-        loadEveryClass(context.getBundle());
+        BundleClasses.loadAll(context.getBundle());
         for (ServiceReference<Supplier> reference : references) {
             Supplier<?> detached = context.getService(reference);
             if (detached == null) {
@@ -184,7 +178,9 @@ final class DetachedLot implements Supplier<byte[]>, SynchronousBundleListener {
         if (entries.size() < max) {
             ended = true;
             try {
-                registration.unregister();
+                if (registration != null) { // null only while detach registers it
+                    registration.unregister();
+                }
                 system.removeBundleListener(this);
             } catch (IllegalStateException e) {
                 // the framework is stopping: its registrations and listeners go anyway
@@ -198,16 +194,6 @@ final class DetachedLot implements Supplier<byte[]>, SynchronousBundleListener {
             for (NativeHandle handle : entry.parked().handles()) {
                 handle.close();
             }
-        }
-    }
-
-    /** Every class of {@code bundle} loaded, linked and initialized. */
-    private static void loadEveryClass(Bundle bundle) throws ClassNotFoundException {
-        ClassLoader loader = bundle.adapt(BundleWiring.class).getClassLoader();
-        Enumeration<URL> classes = bundle.findEntries("/", "*.class", true);
-        while (classes != null && classes.hasMoreElements()) {
-            String path = classes.nextElement().getPath();
-            Class.forName(path.substring(1, path.length() - ".class".length()).replace('/', '.'), true, loader);
         }
     }
 }
