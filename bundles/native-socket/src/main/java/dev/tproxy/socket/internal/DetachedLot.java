@@ -1,6 +1,5 @@
 package dev.tproxy.socket.internal;
 
-import dev.tproxy.socket.api.NativeHandle;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -129,7 +128,7 @@ final class DetachedLot implements Supplier<byte[]>, SynchronousBundleListener {
         try {
             return ParkedFile.encode(entries);
         } catch (IOException | RuntimeException e) {
-            closeAll(entries);
+            entries.forEach(HandoverProtocol.Entry::closeHandles);
             throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
         }
     }
@@ -143,7 +142,7 @@ final class DetachedLot implements Supplier<byte[]>, SynchronousBundleListener {
                 || id == Constants.SYSTEM_BUNDLE_ID && event.getType() == BundleEvent.STOPPING) {
             List<HandoverProtocol.Entry> entries = end();
             if (entries != null) {
-                closeAll(entries);
+                entries.forEach(HandoverProtocol.Entry::closeHandles);
                 logger.info("native-socket gone: closed the {} entries its stopped version kept parked", entries.size());
             }
         }
@@ -159,7 +158,7 @@ final class DetachedLot implements Supplier<byte[]>, SynchronousBundleListener {
             ParkedFile.write(file, entries);
             logger.info("native-socket starting a version without {}: {} parked entries handed over in {}", TAKE_OVER_HEADER, entries.size(), file);
         } catch (IOException | RuntimeException e) {
-            closeAll(entries);
+            entries.forEach(HandoverProtocol.Entry::closeHandles);
             logger.error("native-socket: cannot hand the parked entries over to its next version ({}): {}; closed them", file, e.toString());
         }
     }
@@ -187,13 +186,5 @@ final class DetachedLot implements Supplier<byte[]>, SynchronousBundleListener {
             }
         }
         return entries.isEmpty() ? null : entries;
-    }
-
-    private static void closeAll(List<HandoverProtocol.Entry> entries) {
-        for (HandoverProtocol.Entry entry : entries) {
-            for (NativeHandle handle : entry.parked().handles()) {
-                handle.close();
-            }
-        }
     }
 }

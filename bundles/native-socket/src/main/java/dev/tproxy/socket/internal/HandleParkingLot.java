@@ -145,14 +145,8 @@ public final class HandleParkingLot implements HandleParking {
                 handles[0] += parkAll(batch, true);
             });
         } catch (IOException | RuntimeException e) {
-            reaper.shutdownNow();
-            synchronized (this) {
-                // no thread of this failed component may go on moving bytes; the sender keeps its own copies
-                parked.values().forEach(entry -> closeAll(settle(entry)));
-                parked.clear();
-                awaitingAdoption.clear();
-            }
-            flows.close();
+            // no thread of this failed component may go on moving bytes; the sender keeps its own copies
+            takeAll().forEach(HandoverProtocol.Entry::closeHandles);
             logger.error("hand-over at {} failed: {}; the proxy does not start in this process", socket, e.getMessage());
             throw e;
         }
@@ -331,7 +325,7 @@ public final class HandleParkingLot implements HandleParking {
                 park(each.key(), each.state(), each.handles(), entries.get(i).grace(), each.flows(), !handedOver);
             } catch (RuntimeException e) {
                 // no thread or epoll for the flows, say: what is not parked yet is this lot's to close
-                entries.subList(i, entries.size()).forEach(rest -> closeAll(rest.parked()));
+                entries.subList(i, entries.size()).forEach(HandoverProtocol.Entry::closeHandles);
                 throw e;
             }
             handles += each.handles().size();
@@ -444,9 +438,7 @@ public final class HandleParkingLot implements HandleParking {
                 logger.error("native-socket stopping: cannot keep what is parked for its next version ({}): {}", file, e.toString());
             }
         }
-        for (HandoverProtocol.Entry entry : entries) {
-            closeAll(entry.parked());
-        }
+        entries.forEach(HandoverProtocol.Entry::closeHandles);
         logger.info("native-socket stopping: closed {} parked entries ({} handles)", entries.size(), handles);
     }
 

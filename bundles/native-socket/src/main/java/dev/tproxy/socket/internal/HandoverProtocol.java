@@ -37,7 +37,12 @@ final class HandoverProtocol {
     private HandoverProtocol() {}
 
     /** A parked entry and what is left of its grace period. */
-    record Entry(Parked parked, Duration grace) {}
+    record Entry(Parked parked, Duration grace) {
+        /** Closes the entry's handles: for an entry no one will take over. */
+        void closeHandles() {
+            parked.handles().forEach(NativeHandle::close);
+        }
+    }
 
     /** How many entries a receiver got, and the connection on which it confirms the adoption. */
     record Received(int count, SeqPacketChannel channel) {}
@@ -218,7 +223,7 @@ final class HandoverProtocol {
             }
             return entries;
         } catch (IOException | RuntimeException e) {
-            entries.forEach(entry -> entry.parked().handles().forEach(NativeHandle::close));
+            entries.forEach(Entry::closeHandles);
             Arrays.stream(descriptors, used, descriptors.length).forEach(LibC::close);
             throw e instanceof IOException io ? io : new IOException("malformed hand-over message: " + e, e);
         }

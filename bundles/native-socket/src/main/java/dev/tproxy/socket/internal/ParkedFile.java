@@ -1,6 +1,5 @@
 package dev.tproxy.socket.internal;
 
-import dev.tproxy.socket.api.NativeHandle;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -90,9 +89,7 @@ final class ParkedFile {
                 }
             }
         } catch (IOException | RuntimeException e) {
-            for (HandoverProtocol.Entry entry : entries) {
-                entry.parked().handles().forEach(NativeHandle::close);
-            }
+            entries.forEach(HandoverProtocol.Entry::closeHandles);
             if (entryStart >= 0) {
                 closeDescriptorsFrom(in.position(entryStart));
             }
