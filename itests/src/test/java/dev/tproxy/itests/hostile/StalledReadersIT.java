@@ -207,7 +207,7 @@ class StalledReadersIT {
 
     /**
      * Watches the runtime for 10 s after the stalled clients left: by then its descriptors must be back to the
-     * baseline and its RSS settled: below the run's peak (the buffers' pages went back) in each of the last
+     * baseline (in the last 2 s, between the probes' connections) and its RSS settled: below the run's peak (the buffers' pages went back) in each of the last
      * 2 s' samples. Not steady to the KiB: the JVM's heap touches fresh pages as the probes carry on. Returns when the
      * descriptors got back, in ms.
      */
@@ -226,7 +226,10 @@ class StalledReadersIT {
         long peakRssKiB = gauge.peakRssKiB();
         String samples = "descriptors " + fds + " (baseline " + baselineFds + "), rss KiB " + rss + " (every 250 ms, peak "
                 + peakRssKiB + ")";
-        assertTrue(back >= 0 && fds.get(fds.size() - 1) <= baselineFds, "descriptors back to the baseline within 10 s: " + samples);
+        // the probes carry on: a sample may catch one's connection (its two sockets) in flight, so the last 2 s must
+        // show the baseline again, not every sample; a descriptor held for good would keep each of them above it
+        List<Integer> lastFds = fds.subList(Math.max(0, fds.size() - 8), fds.size());
+        assertTrue(back >= 0 && Collections.min(lastFds) <= baselineFds, "descriptors back to the baseline within 10 s: " + samples);
         List<Long> last = rss.subList(Math.max(0, rss.size() - 8), rss.size());
         assertTrue(Collections.max(last) < peakRssKiB, "rss settled below the peak within 10 s: " + samples);
         return back;
