@@ -144,10 +144,11 @@ public final class HandleParkingLot implements HandleParking {
                 }
                 handles[0] += parkAll(batch, true);
             });
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) {
             // no thread of this failed component may go on moving bytes; the sender keeps its own copies
             takeAll().forEach(HandoverProtocol.Entry::closeHandles);
-            logger.error("hand-over at {} failed: {}; the proxy does not start in this process", socket, e.getMessage());
+            logger.error("hand-over at {} failed: {}; the proxy does not start in this process", socket,
+                    e.getMessage() != null ? e.getMessage() : e.toString());
             throw e;
         }
         synchronized (this) {
@@ -192,7 +193,7 @@ public final class HandleParkingLot implements HandleParking {
                 pid = HandoverProtocol.send(Path.of(socket), stopping, timeout, held -> logger.info(
                         "hand-over: {} entries sent and held by the receiver in {} ms; each stood still only while its batch crossed",
                         graces.size(), (held - start) / 1_000_000));
-            } catch (IOException | RuntimeException e) {
+            } catch (IOException | RuntimeException | Error e) {
                 takeBack(graces, stopped[0]);
                 throw e;
             }

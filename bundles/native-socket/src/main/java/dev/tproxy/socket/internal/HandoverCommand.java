@@ -65,12 +65,13 @@ public final class HandoverCommand {
         long pid;
         try {
             pid = parking.handOver(socket, Duration.ofSeconds(seconds));
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) {
             for (Bundle user : users) {
                 user.start(Bundle.START_TRANSIENT);
             }
-            logger.error("hand-over to {} failed: {}; this runtime goes on serving", socket, e.getMessage());
-            throw new IllegalStateException("hand-over to " + socket + " failed: " + e.getMessage() + "; this runtime goes on serving", e);
+            String why = e.getMessage() != null ? e.getMessage() : e.toString();
+            logger.error("hand-over to {} failed: {}; this runtime goes on serving", socket, why);
+            throw new IllegalStateException("hand-over to " + socket + " failed: " + why + "; this runtime goes on serving", e);
         }
         System.setProperty(HANDED_OVER_TO, Long.toString(pid));
         long millis = (System.nanoTime() - start) / 1_000_000;

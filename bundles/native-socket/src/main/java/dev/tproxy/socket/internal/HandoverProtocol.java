@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
@@ -58,6 +59,9 @@ final class HandoverProtocol {
     static long send(Path socket, Iterator<Entry> entries, Duration timeout, LongConsumer onHeld) throws IOException {
         try (SeqPacketChannel channel = SeqPacketChannel.connect(socket)) {
             long pid = channel.peerPid();
+            // taken now, while the receiver is connected: a handle kills only the process it was taken of, never
+            // one that got its pid later (the JDK compares the start times)
+            Optional<ProcessHandle> receiver = ProcessHandle.of(pid);
             channel.sendTimeout(timeout);
             int count = 0;
             try {
@@ -80,7 +84,10 @@ final class HandoverProtocol {
             } catch (IOException | RuntimeException e) {
                 // The receiver parks each batch as it comes, and may move its bytes (and its proxy relay them): it is
                 // killed before the caller takes anything back.
-                throw new IOException(e.getMessage() + (killAndWait(pid) ? "; process " + pid + " was killed" : ""), e);
+                throw new IOException(e.getMessage() + (killAndWait(receiver) ? "; process " + pid + " was killed" : ""), e);
+            } catch (Error e) {
+                killAndWait(receiver);
+                throw e;
             }
             return pid;
         }
@@ -102,14 +109,13 @@ final class HandoverProtocol {
     }
 
     /** Kills the receiver and waits until it is gone; false when it is this process (unit tests) or already gone. */
-    private static boolean killAndWait(long pid) {
-        if (pid == ProcessHandle.current().pid()) {
-            return false;
-        }
-        return ProcessHandle.of(pid).map(process -> {
-            process.destroyForcibly();
+    private static boolean killAndWait(Optional<ProcessHandle> receiver) {
+        return receiver.filter(process -> process.pid() != ProcessHandle.current().pid()).map(process -> {
+            if (!process.destroyForcibly()) {
+                return false;
+            }
             long deadline = System.nanoTime() + KILL_WAIT.toNanos();
-            while (running(pid) && System.nanoTime() < deadline) {
+            while (running(process.pid()) && System.nanoTime() < deadline) {
                 LockSupport.parkNanos(10_000_000);
             }
             return true;
@@ -152,7 +158,7 @@ final class HandoverProtocol {
                 channel.send(counted(HELD, received));
                 return new Received(received, channel);
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) {
             channel.close();
             throw e;
         }

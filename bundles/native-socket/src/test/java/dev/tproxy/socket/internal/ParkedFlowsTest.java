@@ -3,6 +3,7 @@ package dev.tproxy.socket.internal;
 import static dev.tproxy.socket.internal.TestSockets.acceptWithin;
 import static dev.tproxy.socket.internal.TestSockets.direct;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tproxy.socket.api.Accepted;
@@ -270,6 +271,39 @@ class ParkedFlowsTest {
         assertEquals("relay/1", relay.key());
         assertEquals(3, relay.flows().get(0).moved(), "the bytes moved before it was sent are counted");
         assertTrue(arrived.get(0).parked().handles().get(0).isOpen());
+    }
+
+    @Test
+    void anErrorMidHandOverLeavesTheEntriesMovingInTheSender(@TempDir Path dir) throws Exception {
+        // The Error comes from the sender's own code once the receiver holds everything (its log line), as a
+        // LinkageError or an OutOfMemoryError could: the relay the sender stopped to send it must move again there.
+        lot.deactivate();
+        lot = new HandleParkingLot((Logger) Proxy.newProxyInstance(Logger.class.getClassLoader(), new Class<?>[] {Logger.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("info") && String.valueOf(args[0]).contains("held by the receiver")) {
+                        throw new AssertionError("an Error in the sender mid-hand-over");
+                    }
+                    return null;
+                }));
+        park(null, 0);
+        lot.park("listener/1", Map.of(), List.of(keep(service.openPipe(65536))), Duration.ofMinutes(1));
+        Path socket = dir.resolve("handover.sock");
+        CompletableFuture<HandoverProtocol.Received> received = CompletableFuture.supplyAsync(() -> {
+            try {
+                return HandoverProtocol.receive(socket, Duration.ofSeconds(5),
+                        batch -> batch.forEach(entry -> entry.parked().handles().forEach(this::keep)));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        awaitTrue(() -> Files.exists(socket));
+
+        AssertionError error = assertThrows(AssertionError.class, () -> lot.handOver(socket.toString(), Duration.ofSeconds(5)));
+        assertEquals("an Error in the sender mid-hand-over", error.getMessage());
+        received.get(10, TimeUnit.SECONDS).channel().close();
+        assertEquals(List.of("relay/1", "listener/1"), lot.keys(""));
+        assertEquals(3, client.write(direct("two")));
+        assertEquals("two", new String(readExactly(server, 3)), "the relay the sender had stopped moves again");
     }
 
     private static void sleep(long millis) {
