@@ -9,6 +9,7 @@ import dev.tproxy.itests.runtime.Jars;
 import dev.tproxy.itests.runtime.RuntimeUnderTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -32,6 +33,8 @@ class HotUpdateIT {
                 RuntimeUnderTest.Descriptors fdsBefore = runtime.descriptors();
 
                 traffic.startArrivals();
+                long steady = traffic.steadyPauseMillis();
+                List<Long> pauses = new ArrayList<>();
                 Path jar = runtime.home().resolve("deploy/dev.tproxy.proxy.jar");
                 Path staging = Files.createTempDirectory("tproxy-update-");
                 for (int update = 1; update <= UPDATES; update++) {
@@ -47,6 +50,7 @@ class HotUpdateIT {
                     }
                     runtime.awaitLog(logFrom, line -> line.contains("listener default: took over its listening sockets"));
                     Thread.sleep(1000);
+                    pauses.add(traffic.takeLongestRecentPauseMillis());
                 }
                 try (var staged = Files.list(staging)) {
                     for (Path file : (Iterable<Path>) staged::iterator) {
@@ -58,8 +62,9 @@ class HotUpdateIT {
                 List<Long> idsAfter = VerifiedTraffic.ids(runtime);
                 RuntimeUnderTest.Descriptors fdsAfter = runtime.descriptors();
                 VerifiedTraffic.Report report = traffic.finish();
-                System.out.printf("hot update: %d updates, %d streams, %d new connections (%d failed), longest pause %d ms, fds %s before / %s after%n",
-                        UPDATES, STREAMS, report.arrivals(), report.failedArrivals(), report.longestPauseMillis(), fdsBefore, fdsAfter);
+                System.out.printf("hot update: %d updates, %d streams, %d new connections (%d failed), longest pause %d ms (each update's: %s; "
+                        + "2 s of steady traffic: %d), fds %s before / %s after%n", UPDATES, STREAMS, report.arrivals(), report.failedArrivals(),
+                        report.longestPauseMillis(), pauses, steady, fdsBefore, fdsAfter);
                 assertEquals(List.of(), report.broken(), "streams that lost or mangled bytes");
                 assertEquals(0, report.failedArrivals(), "new connections refused, reset or failed: " + report.arrivalFailures());
                 assertTrue(report.arrivals() > 0);

@@ -40,6 +40,7 @@ class RestartIT {
                 List<Long> pauses = new ArrayList<>();
 
                 traffic.startArrivals();
+                long steady = traffic.steadyPauseMillis();
                 for (int restart = 1; restart <= RESTARTS; restart++) {
                     traffic.takeLongestRecentPauseMillis();
                     restart(runtime, null);
@@ -78,9 +79,9 @@ class RestartIT {
                 RuntimeUnderTest.Descriptors fdsAfter = runtime.descriptors();
                 VerifiedTraffic.Report report = traffic.finish();
                 System.out.printf("restart: %d restarts + 1 into another home + 1 proxy update + 1 native-socket update, %d streams, %d new connections "
-                        + "(%d failed), longest pause %d ms (each restart's, the other home's, the updates': %s), fds %s before / %s after, "
-                        + "pids %s%n", RESTARTS, STREAMS, report.arrivals(), report.failedArrivals(), report.longestPauseMillis(), pauses,
-                        fdsBefore, fdsAfter, pids);
+                        + "(%d failed), longest pause %d ms (each restart's, the other home's, the updates': %s; 2 s of steady traffic: %d), "
+                        + "fds %s before / %s after, pids %s%n", RESTARTS, STREAMS, report.arrivals(), report.failedArrivals(),
+                        report.longestPauseMillis(), pauses, steady, fdsBefore, fdsAfter, pids);
                 assertEquals(List.of(), report.broken(), "streams that lost or mangled bytes");
                 assertEquals(0, report.failedArrivals(), "new connections refused, reset or failed: " + report.arrivalFailures());
                 assertTrue(report.arrivals() > 0);

@@ -50,6 +50,16 @@ final class VerifiedTraffic implements AutoCloseable {
         return longest;
     }
 
+    /**
+     * The longest silence of any stream over 2 s in which nothing is updated: what this harness (its streams and
+     * echo threads share the test's JVM and the machine with the runtime) sees when the proxy only relays.
+     */
+    long steadyPauseMillis() throws InterruptedException {
+        takeLongestRecentPauseMillis();
+        Thread.sleep(2000);
+        return takeLongestRecentPauseMillis();
+    }
+
     /** Stops the new connections (before listing the connections that must have kept their ids). */
     void stopArrivals() throws InterruptedException {
         arrivals.stop();
