@@ -21,7 +21,8 @@ final class Stream {
     private volatile long read;
     private volatile long longestGapNanos;
     /** The longest silence since {@link #takeRecentGapMillis} was last called. */
-    private volatile long recentGapNanos;
+    private final AtomicLong recentGapNanos = new AtomicLong();
+    private volatile long lastReadNanos = System.nanoTime();
     private volatile String failure;
     private final Thread writer;
     private final Thread reader;
@@ -68,8 +69,9 @@ final class Stream {
             for (int n; (n = in.read(buffer)) > 0; ) {
                 long now = System.nanoTime();
                 longestGapNanos = Math.max(longestGapNanos, now - last);
-                recentGapNanos = Math.max(recentGapNanos, now - last);
+                recentGapNanos.accumulateAndGet(now - last, Math::max);
                 last = now;
+                lastReadNanos = now;
                 for (int i = 0; i < n; i++) {
                     if (expectedAt == CHUNK) {
                         random.nextBytes(expected);
@@ -110,9 +112,8 @@ final class Stream {
 
     /** The longest silence between reads since the last call (including the silence going on now). */
     long takeRecentGapMillis() {
-        long gap = recentGapNanos;
-        recentGapNanos = 0;
-        return gap / 1_000_000;
+        long ongoing = System.nanoTime() - lastReadNanos;
+        return Math.max(recentGapNanos.getAndSet(0), ongoing) / 1_000_000;
     }
 
     long longestGapMillis() {

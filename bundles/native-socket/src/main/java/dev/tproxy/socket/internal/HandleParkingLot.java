@@ -197,16 +197,29 @@ public final class HandleParkingLot implements HandleParking {
                 takeBack(graces, stopped[0]);
                 throw e;
             }
-            int handles = 0;
-            for (Entry entry : parked.values()) {
+            letGo(graces.size(), pid);
+            return pid;
+        }
+    }
+
+    /**
+     * After a hand-over: every entry is the receiver's, so this lot closes its copies and forgets them. Nothing here
+     * may fail the hand-over any more (a rollback now would relay the connections in both processes): a copy that
+     * does not close is logged and left.
+     */
+    private void letGo(int given, long pid) {
+        int handles = 0;
+        for (Entry entry : parked.values()) {
+            try {
                 entry.expiry.cancel(false);
                 handles += entry.parked.handles().size();
                 closeAll(entry.parked);
+            } catch (RuntimeException | Error e) {
+                logger.error("hand-over: {} is process {}'s now, but this runtime's copy did not close: {}", entry.parked.key(), pid, e.toString());
             }
-            parked.clear();
-            logger.info("hand-over: gave {} parked entries ({} handles) to process {}", graces.size(), handles, pid);
-            return pid;
         }
+        parked.clear();
+        logger.info("hand-over: gave {} parked entries ({} handles) to process {}", given, handles, pid);
     }
 
     /**

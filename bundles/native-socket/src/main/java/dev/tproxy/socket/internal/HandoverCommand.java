@@ -76,10 +76,10 @@ public final class HandoverCommand {
         System.setProperty(HANDED_OVER_TO, Long.toString(pid));
         long millis = (System.nanoTime() - start) / 1_000_000;
         logger.info("hand-over: process {} took over in {} ms; this runtime stops", pid, millis);
-        yieldTheCpu();
         Thread stopper = new Thread(this::stopFramework, "tproxy-handover-stop");
         stopper.setDaemon(true);
         stopper.start();
+        yieldTheCpu();
         return "handed over to process " + pid + " in " + millis + " ms; this runtime (pid " + ProcessHandle.current().pid()
                 + ") stops now";
     }
@@ -87,12 +87,13 @@ public final class HandoverCommand {
     /**
      * Nothing is left here to relay, but stopping (bundles, the framework, a class archive written at exit) still
      * takes CPU: on a small machine that CPU is the new runtime's, whose relays have just resumed. Every thread
-     * of this process gets nice {@value #STOPPING_NICE}; what it does still gets done, sooner when the CPU is free.
+     * of this process gets nice {@value #STOPPING_NICE} at least; what it does still gets done, sooner when the CPU is
+     * free. Best effort: the hand-over happened, whatever this meets.
      */
     private void yieldTheCpu() {
         try {
-            JnaThreadPriorities.setEveryThread(STOPPING_NICE);
-        } catch (IOException | RuntimeException e) {
+            JnaThreadPriorities.lowerEveryThreadTo(STOPPING_NICE);
+        } catch (IOException | RuntimeException | Error e) {
             logger.debug("hand-over: this runtime's threads keep their priority: {}", e.toString());
         }
     }

@@ -81,13 +81,14 @@ final class HandoverProtocol {
                 expect(channel, HELD, count, timeout, "hold");
                 onHeld.accept(System.nanoTime());
                 expect(channel, ADOPTED, count, timeout, "adopt");
-            } catch (IOException | RuntimeException e) {
+            } catch (IOException | RuntimeException | Error e) {
                 // The receiver parks each batch as it comes, and may move its bytes (and its proxy relay them): it is
-                // killed before the caller takes anything back.
-                throw new IOException(e.getMessage() + (killAndWait(receiver) ? "; process " + pid + " was killed" : ""), e);
-            } catch (Error e) {
-                killAndWait(receiver);
-                throw e;
+                // killed before the caller takes anything back, whatever failed here.
+                boolean killed = killAndWait(receiver);
+                if (e instanceof Error error) {
+                    throw error;
+                }
+                throw new IOException(e.getMessage() + (killed ? "; process " + pid + " was killed" : ""), e);
             }
             return pid;
         }

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.OptionalInt;
 import org.osgi.service.component.annotations.Component;
 
 /** setpriority(PRIO_PROCESS, 0, 19): on Linux, "process" 0 is the calling thread (nice is per thread). */
@@ -21,21 +22,34 @@ public final class JnaThreadPriorities implements ThreadPriorities {
     }
 
     /**
-     * Every thread of this process (each in /proc/self/task) gets {@code nice}; threads started later inherit it from
-     * the thread that starts them. For a runtime that handed everything over and only stops now: its last work then
-     * yields the CPU to the runtime that relays. A thread that ended meanwhile is skipped.
+     * Every thread of this process (each in /proc/self/task) whose nice value is below {@code nice} gets it; one
+     * already lower in priority (a thread at 19, a service started with a higher nice) keeps its own. Threads started
+     * later inherit the value from the thread that starts them. For a runtime that handed everything over and only
+     * stops now: its last work then yields the CPU to the runtime that relays. A thread that ends meanwhile is skipped.
      *
      * @return how many threads it set
      */
-    static int setEveryThread(int nice) throws IOException {
+    static int lowerEveryThreadTo(int nice) throws IOException {
         int set = 0;
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
             for (Path task : tasks) {
-                if (LibC.setpriority(PRIO_PROCESS, Integer.parseInt(task.getFileName().toString()), nice) == 0) {
+                OptionalInt current = niceOf(task);
+                if (current.isPresent() && current.getAsInt() < nice
+                        && LibC.setpriority(PRIO_PROCESS, Integer.parseInt(task.getFileName().toString()), nice) == 0) {
                     set++;
                 }
             }
         }
         return set;
+    }
+
+    /** proc(5): field 19 of a task's stat, counted from 1 (the fields after the command's closing parenthesis from 3). */
+    static OptionalInt niceOf(Path task) {
+        try {
+            String stat = Files.readString(task.resolve("stat"));
+            return OptionalInt.of(Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[19 - 3]));
+        } catch (IOException | RuntimeException e) {
+            return OptionalInt.empty(); // the thread ended
+        }
     }
 }
