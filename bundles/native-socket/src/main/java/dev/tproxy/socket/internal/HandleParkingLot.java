@@ -147,8 +147,7 @@ public final class HandleParkingLot implements HandleParking {
         } catch (IOException | RuntimeException | Error e) {
             // no thread of this failed component may go on moving bytes; the sender keeps its own copies
             takeAll().forEach(HandoverProtocol.Entry::closeHandles);
-            logger.error("hand-over at {} failed: {}; the proxy does not start in this process", socket,
-                    e.getMessage() != null ? e.getMessage() : e.toString());
+            logger.error("hand-over at {} failed: {}; the proxy does not start in this process", socket, HandoverProtocol.reason(e));
             throw e;
         }
         synchronized (this) {

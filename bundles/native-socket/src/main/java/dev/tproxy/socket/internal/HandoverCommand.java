@@ -69,7 +69,7 @@ public final class HandoverCommand {
             for (Bundle user : users) {
                 user.start(Bundle.START_TRANSIENT);
             }
-            String why = e.getMessage() != null ? e.getMessage() : e.toString();
+            String why = HandoverProtocol.reason(e);
             logger.error("hand-over to {} failed: {}; this runtime goes on serving", socket, why);
             throw new IllegalStateException("hand-over to " + socket + " failed: " + why + "; this runtime goes on serving", e);
         }

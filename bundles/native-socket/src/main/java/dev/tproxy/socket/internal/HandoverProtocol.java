@@ -109,6 +109,11 @@ final class HandoverProtocol {
         }
     }
 
+    /** What a failed hand-over says of its cause: the message, or the type when there is none (an Error may have none). */
+    static String reason(Throwable failure) {
+        return failure.getMessage() != null ? failure.getMessage() : failure.toString();
+    }
+
     /** Kills the receiver and waits until it is gone; false when it is this process (unit tests) or already gone. */
     private static boolean killAndWait(Optional<ProcessHandle> receiver) {
         return receiver.filter(process -> process.pid() != ProcessHandle.current().pid()).map(process -> {

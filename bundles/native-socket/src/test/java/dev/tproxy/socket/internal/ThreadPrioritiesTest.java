@@ -13,11 +13,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class ThreadPrioritiesTest {
-    /** proc(5): field 19 of /proc/thread-self/stat, counted from 1, is the nice value. */
-    private static int niceOfCallingThread() throws Exception {
-        String stat = Files.readString(Path.of("/proc/thread-self/stat"));
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Integer.parseInt(fields[19 - 3]);
+    private static int niceOfCallingThread() {
+        return JnaThreadPriorities.niceOf(Path.of("/proc/thread-self")).orElseThrow();
     }
 
     @Test
