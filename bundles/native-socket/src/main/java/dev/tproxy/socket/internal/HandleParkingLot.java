@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -36,10 +38,12 @@ import org.osgi.service.log.LoggerFactory;
  * next version ({@link DetachedLot}); when the framework stops, it is closed.
  *
  * <p>In a runtime started with the framework property {@value #RECEIVE} (a socket path, set by bin/restart), the
- * lot first takes over what the running runtime hands over there ({@link #handOver}), before its service is
- * registered: the proxy's components, which need this service, then adopt those listeners and connections as after
- * a hot update. If nothing comes within {@value #TIMEOUT} (default 30 s), activation fails and the proxy never
- * starts in this process: the old one goes on serving.
+ * lot takes over what the running runtime hands over there ({@link #handOver}), on a thread of its own: its service
+ * is registered at once, and {@link #claim}, {@link #keys} and {@link #park} wait until the hand-over is all here.
+ * The proxy's components activate meanwhile (their bundle resolved, their classes loaded, the engine's loops
+ * started), outside the moments in which the connections cross, and then adopt those listeners and connections as
+ * after a hot update. If nothing comes within {@value #TIMEOUT} (default 30 s), every call that waited throws: the
+ * proxy never starts in this process, and the old one goes on serving.
  *
  * <p>While parked, an entry's flows move ({@link ParkedFlows}); whatever takes an entry out of the lot (a claim, an
  * expiry, a hand-over, the next version of this bundle taking it over) stops them first.
@@ -57,6 +61,10 @@ public final class HandleParkingLot implements HandleParking {
     private final BundleContext context;
     /** The keys handed over by another runtime that its users have not claimed yet, and the hand-over's connection. */
     private final Set<String> awaitingAdoption = new HashSet<>();
+    /** A hand-over being received in the background ({@link #receiveInBackground}); done when there is none. */
+    private volatile CompletableFuture<Void> receiving = CompletableFuture.completedFuture(null);
+    /** Set once deactivated: a hand-over still arriving then has no lot to park in. */
+    private boolean deactivated;
     private HandoverProtocol.Received handover;
     static final String RECEIVE = "tproxy.handover.receive";
     static final String TIMEOUT = "tproxy.handover.timeout";
@@ -83,7 +91,7 @@ public final class HandleParkingLot implements HandleParking {
         // once per process: a later version of this bundle (an update) takes over from this one instead
         if (socket != null && !socket.isBlank() && System.getProperty(RECEIVED) == null) {
             System.setProperty(RECEIVED, socket);
-            receive(Path.of(socket), Duration.ofSeconds(Long.parseLong(Objects.requireNonNullElse(context.getProperty(TIMEOUT), "30"))));
+            receiveInBackground(Path.of(socket), Duration.ofSeconds(Long.parseLong(Objects.requireNonNullElse(context.getProperty(TIMEOUT), "30"))));
         }
     }
 
@@ -128,6 +136,35 @@ public final class HandleParkingLot implements HandleParking {
     private Path keptFile() {
         java.io.File file = context == null ? null : context.getDataFile("parked-handles");
         return file == null ? null : file.toPath();
+    }
+
+    /**
+     * Receives at {@code socket} on a thread of its own. Until that is done, {@link #claim}, {@link #keys} and
+     * {@link #park} wait for it, and throw should it fail: the proxy's components activate meanwhile, and adopt
+     * what arrived as soon as it is all here.
+     */
+    void receiveInBackground(Path socket, Duration timeout) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        receiving = done;
+        Thread receiver = new Thread(() -> {
+            try {
+                receive(socket, timeout);
+                done.complete(null);
+            } catch (IOException | RuntimeException | Error e) {
+                done.completeExceptionally(e);
+            }
+        }, "tproxy-handover-receive");
+        receiver.setDaemon(true);
+        receiver.start();
+    }
+
+    /** Waits until a hand-over being received is all here; throws, naming its failure, when it failed. */
+    private void awaitReceived() {
+        try {
+            receiving.join();
+        } catch (CompletionException e) {
+            throw new IllegalStateException("the hand-over to this runtime failed: " + HandoverProtocol.reason(e.getCause()), e.getCause());
+        }
     }
 
     void receive(Path socket, Duration timeout) throws IOException {
@@ -331,6 +368,10 @@ public final class HandleParkingLot implements HandleParking {
      * over by another process move without pipes of this process's own until claimed (see {@link ParkedFlows#start}).
      */
     private synchronized int parkAll(List<HandoverProtocol.Entry> entries, boolean handedOver) {
+        if (deactivated) {
+            entries.forEach(HandoverProtocol.Entry::closeHandles);
+            throw new IllegalStateException("the native-socket bundle stopped while the hand-over arrived");
+        }
         int handles = 0;
         for (int i = 0; i < entries.size(); i++) {
             Parked each = entries.get(i).parked();
@@ -355,6 +396,7 @@ public final class HandleParkingLot implements HandleParking {
 
     @Override
     public void park(String key, Map<String, Object> state, List<? extends NativeHandle> handles, Duration grace, List<Flow> moving) {
+        awaitReceived();
         park(key, state, handles, grace, moving, true);
     }
 
@@ -389,7 +431,12 @@ public final class HandleParkingLot implements HandleParking {
     }
 
     @Override
-    public synchronized Optional<Parked> claim(String key) {
+    public Optional<Parked> claim(String key) {
+        awaitReceived();
+        return claimNow(key);
+    }
+
+    private synchronized Optional<Parked> claimNow(String key) {
         Entry entry = parked.remove(key);
         if (entry == null) {
             return Optional.empty();
@@ -402,7 +449,12 @@ public final class HandleParkingLot implements HandleParking {
     }
 
     @Override
-    public synchronized List<String> keys(String prefix) {
+    public List<String> keys(String prefix) {
+        awaitReceived();
+        return keysNow(prefix);
+    }
+
+    private synchronized List<String> keysNow(String prefix) {
         List<String> keys = new ArrayList<>();
         for (String key : parked.keySet()) {
             if (key.startsWith(prefix)) {
@@ -419,6 +471,7 @@ public final class HandleParkingLot implements HandleParking {
      */
     @Deactivate
     synchronized void deactivate() {
+        deactivated = true;
         if (handover != null) {
             handover.channel().close();
             handover = null;

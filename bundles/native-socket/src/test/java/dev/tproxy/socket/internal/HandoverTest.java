@@ -127,6 +127,40 @@ class HandoverTest {
     }
 
     @Test
+    void aLotReceivingInTheBackgroundAnswersItsUsersOnlyOnceEverythingArrived(@TempDir Path dir) throws Exception {
+        HandleParkingLot sender = new HandleParkingLot(LOGGER);
+        HandleParkingLot receiver = new HandleParkingLot(LOGGER);
+        Pipe pipe = service.openPipe(65536);
+        sender.park("relay/3", Map.of("id", 3L), List.of(pipe), Duration.ofMinutes(1));
+        sender.park("counters", Map.of("accepted", 3L), List.of(), Duration.ofMinutes(1));
+        Path socket = dir.resolve("handover.sock");
+        receiver.receiveInBackground(socket, Duration.ofSeconds(5));
+        // asked before anything was sent: without waiting, both would answer "nothing here"
+        CompletableFuture<List<String>> keys = CompletableFuture.supplyAsync(() -> receiver.keys("counters"));
+        CompletableFuture<Parked> claimed = CompletableFuture.supplyAsync(() -> receiver.claim("relay/3").orElseThrow());
+        awaitTrue(() -> Files.exists(socket));
+        assertFalse(keys.isDone() || claimed.isDone(), "the lot's users wait while the hand-over has not come");
+
+        sender.handOver(socket.toString(), Duration.ofSeconds(5));
+        assertEquals(List.of("counters"), keys.get(5, TimeUnit.SECONDS));
+        Parked relay = claimed.get(5, TimeUnit.SECONDS);
+        assertEquals(Map.of("id", 3L), relay.state());
+        assertFalse(pipe.isOpen(), "the sender let go of its copy");
+        relay.handles().forEach(NativeHandle::close);
+        receiver.deactivate();
+    }
+
+    @Test
+    void aHandOverThatNeverComesFailsTheLotsUsersNamingIt(@TempDir Path dir) {
+        HandleParkingLot receiver = new HandleParkingLot(LOGGER);
+        receiver.receiveInBackground(dir.resolve("handover.sock"), Duration.ofMillis(300));
+        IllegalStateException failure = assertThrows(IllegalStateException.class, () -> receiver.claim("relay/1"));
+        assertTrue(failure.getMessage().startsWith("the hand-over to this runtime failed: "), failure.getMessage());
+        assertThrows(IllegalStateException.class, () -> receiver.park("relay/1", Map.of(), List.of(), Duration.ofMinutes(1)));
+        receiver.deactivate();
+    }
+
+    @Test
     void noReceiverIsAClearFailureAndKeepsEverything(@TempDir Path dir) {
         HandleParkingLot sender = new HandleParkingLot(LOGGER);
         Pipe pipe = service.openPipe(65536);
