@@ -5,7 +5,6 @@ import dev.tproxy.socket.api.NativeHandle;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -130,12 +129,7 @@ final class HandoverProtocol {
 
     /** Whether {@code pid} still runs: a zombie (killed, not yet reaped by its parent) holds no descriptor any more. */
     private static boolean running(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
-        } catch (IOException | RuntimeException e) {
-            return false;
-        }
+        return ProcStat.field(Path.of("/proc", Long.toString(pid), "stat"), 3).filter(state -> !state.equals("Z")).isPresent();
     }
 
     /**

@@ -43,13 +43,8 @@ public final class JnaThreadPriorities implements ThreadPriorities {
         return set;
     }
 
-    /** proc(5): field 19 of a task's stat, counted from 1 (the fields after the command's closing parenthesis from 3). */
+    /** The nice value of the task at {@code task} (a directory in /proc/self/task): stat's field 19. */
     static OptionalInt niceOf(Path task) {
-        try {
-            String stat = Files.readString(task.resolve("stat"));
-            return OptionalInt.of(Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[19 - 3]));
-        } catch (IOException | RuntimeException e) {
-            return OptionalInt.empty(); // the thread ended
-        }
+        return ProcStat.field(task.resolve("stat"), 19).map(nice -> OptionalInt.of(Integer.parseInt(nice))).orElse(OptionalInt.empty());
     }
 }
