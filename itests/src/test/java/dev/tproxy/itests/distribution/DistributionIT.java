@@ -127,6 +127,52 @@ class DistributionIT {
     }
 
     @Test
+    @Order(1)
+    void theDataPathsBundlesStartBeforeTheOthersAndEachStartsOnce() throws IOException {
+        long expected = 1 + countJars("bundle") + 1 + countJars("deploy");
+        awaitRows("every bundle Active", r -> r.size() == expected
+            && r.stream().allMatch(row -> row.state().equals("Active")));
+        // fileinstall's watchers of deploy/ split it: the data path's bundles in fileinstall's own start, the rest after
+        Path file = home.resolve("log/tproxy.log");
+        Instant deadline = Instant.now().plus(SETTLE);
+        List<String> log = Files.readAllLines(file);
+        long deployed = countJars("deploy");
+        while (log.stream().filter(line -> line.contains("Started bundle: file:") && line.contains("/deploy/")).count()
+                < deployed
+                && Instant.now().isBefore(deadline)) {
+            pause(); // the log file is written a moment after the event
+            log = Files.readAllLines(file);
+        }
+        assertTrue(log.stream().noneMatch(line -> line.contains("Error while starting bundle")), String.join("\n", log));
+        int listening = indexOf(log, line -> line.contains("listener default: listening on"));
+        assertTrue(listening >= 0, "the default listener's line in tproxy.log");
+        try (Stream<Path> jars = Files.list(home.resolve("deploy"))) {
+            for (Path jar : jars.collect(Collectors.toList())) {
+                String name = jar.getFileName().toString();
+                List<Integer> at = new ArrayList<>();
+                for (int i = 0; i < log.size(); i++) {
+                    if (log.get(i).contains("Started bundle: file:") && log.get(i).endsWith("/deploy/" + name)) {
+                        at.add(i);
+                    }
+                }
+                assertEquals(1, at.size(), "one watcher starts " + name + ", once: " + at);
+                if (Pattern.matches("dev\\.tproxy\\.(console|shell|metrics|systemd)\\.jar", name)) {
+                    assertTrue(at.get(0) > listening, name + " starts after the listener binds");
+                }
+            }
+        }
+    }
+
+    private static int indexOf(List<String> lines, Predicate<String> match) {
+        for (int i = 0; i < lines.size(); i++) {
+            if (match.test(lines.get(i))) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    @Test
     @Order(2)
     void aFailingCommandExitsNonZeroWithOneLine() {
         Run run = run(COMMAND, "bin/client", "no-such-command-here");

@@ -44,10 +44,10 @@ class ForegroundConsoleIT {
             try {
                 OutputStream keys = tproxy.getOutputStream();
                 awaitPrompts(screen, 1, tproxy);
-                // the prompt comes with the console, the listener a moment later (the log is echoed here)
+                // the listener binds before the console starts (the log is echoed here)
                 awaitText(screen, "listener default: listening on", tproxy);
-                // The shell's commands may come a moment after the listener (fileinstall starts the bundles in any
-                // order; CI saw "Command not found"): ask until they answer.
+                // The shell's commands may come a moment after the console (fileinstall starts a watcher's bundles in
+                // any order; CI saw "Command not found"): ask until they answer.
                 int prompts = 1;
                 do {
                     if (prompts > 1) {

@@ -63,8 +63,8 @@ public final class SystemdNotifier {
             return;
         }
         String socket = env.socket().get();
-        String etc = context.getProperty("felix.fileinstall.dir");
-        Supplier<Set<String>> expected = etc == null ? Set::of : new ListenerFiles(Path.of(etc))::expectedPids;
+        String home = context.getProperty("tproxy.home");
+        Supplier<Set<String>> expected = home == null ? Set::of : new ListenerFiles(Path.of(home, "etc"))::expectedPids;
         Notifier created = new Notifier(message -> send(datagrams, socket, message), env.pingInterval(), expected,
                 () -> Optional.ofNullable(connections), () -> Optional.ofNullable(liveness));
         this.notifier = created;
