@@ -9,6 +9,7 @@ import dev.tproxy.itests.lab.Peers;
 import dev.tproxy.itests.lab.Shell;
 import dev.tproxy.itests.runtime.Jars;
 import dev.tproxy.itests.runtime.RuntimeUnderTest;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -143,13 +144,25 @@ class RestartIT {
         }
     }
 
-    private static void restart(RuntimeUnderTest runtime, Path newHome) {
+    private static void restart(RuntimeUnderTest runtime, Path newHome) throws IOException {
         long before = runtime.pid();
+        String priority = sessionPriority(before);
+        long logFrom = newHome == null ? runtime.logSizeNow() : 0;
         Shell.Result result = runtime.restart(newHome);
         assertEquals(0, result.exitCode(), result.output());
         assertTrue(result.output().contains("tproxy restarted: pid " + before + " -> "), result.output());
         assertNotEquals(before, runtime.pid());
         assertTrue(ProcessHandle.of(before).isEmpty(), "the old runtime exited");
+        // bin/restart starts the new runtime in a session that yields the CPU (nice 10); from the hand-over on its
+        // session has the old one's priority (the line is logged only for a change)
+        runtime.awaitLog(logFrom, line -> line.contains("this runtime's session now has the CPU priority of process " + before + "'s"));
+        assertEquals(priority, sessionPriority(runtime.pid()), "the new runtime's session has the old one's CPU priority");
+    }
+
+    /** The nice of the autogroup of {@code pid}'s session: "nice 0" of "/autogroup-25 nice 0". */
+    private static String sessionPriority(long pid) throws IOException {
+        String autogroup = Files.readString(Path.of("/proc", Long.toString(pid), "autogroup")).trim();
+        return autogroup.substring(autogroup.indexOf(' ') + 1);
     }
 
     /** How many processes run the runtime of {@code home}. */

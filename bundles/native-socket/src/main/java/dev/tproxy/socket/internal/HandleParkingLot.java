@@ -175,7 +175,7 @@ public final class HandleParkingLot implements HandleParking {
         HandoverProtocol.Received received;
         try {
             // each batch is parked, its bytes moving, as it comes: the sender moves the others on meanwhile
-            received = HandoverProtocol.receive(socket, timeout, batch -> {
+            received = HandoverProtocol.receive(socket, timeout, this::takePriorityOf, batch -> {
                 if (first[0] == 0) {
                     first[0] = System.nanoTime();
                 }
@@ -193,6 +193,22 @@ public final class HandleParkingLot implements HandleParking {
         }
         logger.info("hand-over: took {} parked entries ({} handles) in {} ms", received.count(), handles[0],
                 first[0] == 0 ? 0 : (System.nanoTime() - first[0]) / 1_000_000);
+    }
+
+    /**
+     * bin/restart started this runtime in a session of its own that yields the CPU to the sender's relays
+     * ({@link SessionPriority}); from the hand-over on, the relays are this runtime's, and its session gets the
+     * sender's priority (0 unless an operator set another).
+     */
+    private void takePriorityOf(long sender) {
+        int nice = SessionPriority.niceOf(sender).orElse(0);
+        SessionPriority.setLater(nice).whenComplete((set, failure) -> {
+            if (failure != null) {
+                logger.warn("hand-over: this runtime's session keeps its priority: {}", failure.getCause().getMessage());
+            } else if (set) {
+                logger.info("hand-over: this runtime's session now has the CPU priority of process {}'s (nice {})", sender, nice);
+            }
+        });
     }
 
     /** Once every handed-over entry with handles was claimed here, the sender may let go of its copies. */

@@ -87,8 +87,9 @@ public final class HandoverCommand {
     /**
      * Nothing is left here to relay, but stopping (bundles, the framework, a class archive written at exit) still
      * takes CPU: on a small machine that CPU is the new runtime's, whose relays have just resumed. Every thread
-     * of this process gets nice {@value #STOPPING_NICE} at least; what it does still gets done, sooner when the CPU is
-     * free. Best effort: the hand-over happened, whatever this meets.
+     * of this process gets nice {@value #STOPPING_NICE} at least, and so does this process's session when it leads
+     * one (against the new runtime's session, only the sessions' priorities count: {@link SessionPriority}); what
+     * it does still gets done, sooner when the CPU is free. Best effort: the hand-over happened, whatever this meets.
      */
     private void yieldTheCpu() {
         try {
@@ -96,6 +97,10 @@ public final class HandoverCommand {
         } catch (IOException | RuntimeException | Error e) {
             logger.debug("hand-over: this runtime's threads keep their priority: {}", e.toString());
         }
+        SessionPriority.setLater(STOPPING_NICE).exceptionally(failure -> {
+            logger.debug("hand-over: this runtime's session keeps its priority: {}", failure.getCause().getMessage());
+            return false;
+        });
     }
 
     /** The bundles that hold this service, other than this one: the ones that park what they own when they stop. */

@@ -135,12 +135,14 @@ final class HandoverProtocol {
     /**
      * Waits at {@code socket} for one sender and takes what it hands over, giving each batch to {@code onBatch} as
      * it arrives: from then on the entries are the caller's (it closes them should this throw later). The caller
-     * calls {@link #confirmAdopted} once its users claimed them.
+     * calls {@link #confirmAdopted} once its users claimed them. {@code onSender} learns the sender's pid as it
+     * connects, before the first batch.
      */
-    static Received receive(Path socket, Duration timeout, Consumer<List<Entry>> onBatch) throws IOException {
+    static Received receive(Path socket, Duration timeout, LongConsumer onSender, Consumer<List<Entry>> onBatch) throws IOException {
         int received = 0;
         SeqPacketChannel channel = SeqPacketChannel.acceptOne(socket, timeout);
         try {
+            onSender.accept(channel.peerPid());
             while (true) {
                 SeqPacketChannel.Message message = channel.receive(timeout);
                 byte[] bytes = message.bytes();

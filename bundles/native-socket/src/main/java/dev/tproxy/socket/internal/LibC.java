@@ -54,6 +54,8 @@ final class LibC {
 
     static native int poll(long fds, long count, int timeoutMillis);
 
+    static native int open(long path, int flags);
+
     static native long read(int fd, long buffer, long length);
 
     static native long write(int fd, long buffer, long length);

@@ -52,6 +52,7 @@ final class Linux {
     static final int MAP_ANONYMOUS = 0x20;
     static final int MADV_DONTNEED = 4;
 
+    static final int O_WRONLY = 1;
     static final int O_NONBLOCK = 0x800;
     static final int O_CLOEXEC = 0x80000;
     static final int F_GETFD = 1;

@@ -243,7 +243,7 @@ class ParkedFlowsTest {
         List<HandoverProtocol.Entry> arrived = new ArrayList<>();
         CompletableFuture<HandoverProtocol.Received> received = CompletableFuture.supplyAsync(() -> {
             try {
-                return HandoverProtocol.receive(socket, Duration.ofSeconds(5), batch -> {
+                return HandoverProtocol.receive(socket, Duration.ofSeconds(5), sender -> {}, batch -> {
                     if (arrived.isEmpty()) {
                         sleep(500); // a receiver slower than the sender, as a starting JVM is
                         assertEquals(3, client.write(direct("one")));
@@ -290,7 +290,7 @@ class ParkedFlowsTest {
         Path socket = dir.resolve("handover.sock");
         CompletableFuture<HandoverProtocol.Received> received = CompletableFuture.supplyAsync(() -> {
             try {
-                return HandoverProtocol.receive(socket, Duration.ofSeconds(5),
+                return HandoverProtocol.receive(socket, Duration.ofSeconds(5), sender -> {},
                         batch -> batch.forEach(entry -> entry.parked().handles().forEach(this::keep)));
             } catch (IOException e) {
                 throw new IllegalStateException(e);
