@@ -62,7 +62,7 @@ final class ParkedCodec {
             out.writeInt(parked.state().size());
             for (Map.Entry<String, Object> entry : parked.state().entrySet()) {
                 out.writeUTF(entry.getKey());
-                writeValue(out, parked.key() + "/" + entry.getKey(), entry.getValue());
+                writeValue(out, parked.key(), entry.getKey(), entry.getValue());
             }
             // Last, so that a version that knows no flows reads the rest and stops here.
             out.writeInt(parked.flows().size());
@@ -82,7 +82,7 @@ final class ParkedCodec {
         return new Encoded(buffer.toByteArray(), descriptors.stream().mapToInt(Integer::intValue).toArray());
     }
 
-    private static void writeValue(DataOutputStream out, String name, Object value) throws IOException {
+    private static void writeValue(DataOutputStream out, String key, String name, Object value) throws IOException {
         if (value instanceof String text) {
             out.writeByte('s');
             out.writeUTF(text);
@@ -114,7 +114,7 @@ final class ParkedCodec {
             view.get(copy);
             out.write(copy);
         } else {
-            throw new IllegalArgumentException(name + ": cannot hand over a value of " + (value == null ? "null" : value.getClass()));
+            throw new IllegalArgumentException(key + "/" + name + ": cannot hand over a value of " + (value == null ? "null" : value.getClass()));
         }
     }
 
@@ -149,7 +149,7 @@ final class ParkedCodec {
             Map<String, Object> state = new LinkedHashMap<>();
             for (int i = 0; i < entries; i++) {
                 String name = in.readUTF();
-                state.put(name, readValue(in, key + "/" + name));
+                state.put(name, readValue(in, key, name));
             }
             List<Flow> flows = new ArrayList<>();
             int flowCount = in.available() > 0 ? in.readInt() : 0; // none from a version that knew no flows
@@ -173,7 +173,7 @@ final class ParkedCodec {
         return index >= 0 && index < handles.size() && handles.get(index) instanceof JnaStreamSocket;
     }
 
-    private static Object readValue(DataInputStream in, String name) throws IOException {
+    private static Object readValue(DataInputStream in, String key, String name) throws IOException {
         byte tag = in.readByte();
         return switch (tag) {
             case 's' -> in.readUTF();
@@ -195,7 +195,7 @@ final class ParkedCodec {
                 in.readFully(copy);
                 yield ByteBuffer.wrap(copy);
             }
-            default -> throw new IOException(name + ": unknown value type " + (char) tag);
+            default -> throw new IOException(key + "/" + name + ": unknown value type " + (char) tag);
         };
     }
 }
