@@ -64,7 +64,7 @@ final class SessionPriority {
                 }
                 if (errno != Errno.EAGAIN || attempt == RETRIES) {
                     throw new IOException("the priority of process " + pid + "'s session (nice " + nice + " into " + file(pid)
-                            + "): " + Errors.of("write", errno).getMessage());
+                            + "): " + Errors.of("open and write", errno).getMessage());
                 }
                 sleep();
             }
