@@ -24,6 +24,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.FrameworkEvent;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -40,10 +41,12 @@ import org.osgi.service.log.LoggerFactory;
  * <p>In a runtime started with the framework property {@value #RECEIVE} (a socket path, set by bin/restart), the
  * lot takes over what the running runtime hands over there ({@link #handOver}), on a thread of its own: its service
  * is registered at once, and {@link #claim}, {@link #keys} and {@link #park} wait until the hand-over is all here.
- * The proxy's components activate meanwhile (their bundle resolved, their classes loaded, the engine's loops
- * started), outside the moments in which the connections cross, and then adopt those listeners and connections as
- * after a hot update. If nothing comes within {@value #TIMEOUT} (default 30 s), every call that waited throws: the
- * proxy never starts in this process, and the old one goes on serving.
+ * The socket appears (and bin/restart starts the hand-over) only once the first of these calls waits, or the
+ * framework has started without one: by then the proxy's components have activated (their bundle resolved, their
+ * classes loaded, the engine's loops started), so that none of that start-up work takes CPU from the connections
+ * while they cross. They then adopt those listeners and connections as after a hot update. If nothing comes within
+ * {@value #TIMEOUT} (default 30 s) of the socket's appearance, every call that waited throws: the proxy never starts
+ * in this process, and the old one goes on serving.
  *
  * <p>While parked, an entry's flows move ({@link ParkedFlows}); whatever takes an entry out of the lot (a claim, an
  * expiry, a hand-over, the next version of this bundle taking it over) stops them first.
@@ -63,10 +66,14 @@ public final class HandleParkingLot implements HandleParking {
     private final Set<String> awaitingAdoption = new HashSet<>();
     /** A hand-over being received in the background ({@link #receiveInBackground}); done when there is none. */
     private volatile CompletableFuture<Void> receiving = CompletableFuture.completedFuture(null);
+    /** Done once this lot's users wait for the hand-over, or the framework started: the socket may appear then. */
+    private final CompletableFuture<Void> usersReady = new CompletableFuture<>();
     /** Set once deactivated: a hand-over still arriving then has no lot to park in. */
     private boolean deactivated;
     private HandoverProtocol.Received handover;
     static final String RECEIVE = "tproxy.handover.receive";
+    /** The pid of the runtime that is to hand over (set by bin/restart beside {@value #RECEIVE}). */
+    static final String SENDER = "tproxy.handover.sender";
     static final String TIMEOUT = "tproxy.handover.timeout";
     /** Written beside the hand-over socket once everything handed over is adopted here. */
     static final String ADOPTED_FILE = "handover.adopted";
@@ -91,7 +98,17 @@ public final class HandleParkingLot implements HandleParking {
         // once per process: a later version of this bundle (an update) takes over from this one instead
         if (socket != null && !socket.isBlank() && System.getProperty(RECEIVED) == null) {
             System.setProperty(RECEIVED, socket);
-            receiveInBackground(Path.of(socket), Duration.ofSeconds(Long.parseLong(Objects.requireNonNullElse(context.getProperty(TIMEOUT), "30"))));
+            context.addFrameworkListener(event -> {
+                if (event.getType() == FrameworkEvent.STARTED) {
+                    usersReady.complete(null); // no user of the lot is coming: a broken proxy, say; the sender finds out
+                }
+            });
+            if (context.getBundle(0).getState() == Bundle.ACTIVE) {
+                usersReady.complete(null);
+            }
+            long sender = Long.parseLong(Objects.requireNonNullElse(context.getProperty(SENDER), "0"));
+            receiveInBackground(Path.of(socket), Duration.ofSeconds(Long.parseLong(Objects.requireNonNullElse(context.getProperty(TIMEOUT), "30"))),
+                    sender);
         }
     }
 
@@ -139,15 +156,18 @@ public final class HandleParkingLot implements HandleParking {
     }
 
     /**
-     * Receives at {@code socket} on a thread of its own. Until that is done, {@link #claim}, {@link #keys} and
-     * {@link #park} wait for it, and throw should it fail: the proxy's components activate meanwhile, and adopt
-     * what arrived as soon as it is all here.
+     * Receives at {@code socket} on a thread of its own, once the lot's users are ready for it (the first call of
+     * {@link #claim}, {@link #keys} or {@link #park}, or the framework's start). Until that is done, those calls wait
+     * for it, and throw should it fail: the proxy's components activate before, and adopt what arrived as soon as it
+     * is all here. {@code sender}: the pid of the process expected to hand over, or 0.
      */
-    void receiveInBackground(Path socket, Duration timeout) {
+    void receiveInBackground(Path socket, Duration timeout, long sender) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         receiving = done;
         Thread receiver = new Thread(() -> {
             try {
+                usersReady.join();
+                prepareToReceive(sender);
                 receive(socket, timeout);
                 done.complete(null);
             } catch (IOException | RuntimeException | Error e) {
@@ -160,6 +180,7 @@ public final class HandleParkingLot implements HandleParking {
 
     /** Waits until a hand-over being received is all here; throws, naming its failure, when it failed. */
     private void awaitReceived() {
+        usersReady.complete(null);
         try {
             receiving.join();
         } catch (CompletionException e) {
@@ -196,19 +217,42 @@ public final class HandleParkingLot implements HandleParking {
     }
 
     /**
+     * Just before the socket appears. From then on this runtime waits, idle, until the sender connects, and then takes
+     * over every connection at once: nothing of it may wait for the CPU or stop the crossing then. So its heap is
+     * collected now, while it relays nothing (a young collection during the crossing would stop every flow of this
+     * process for 5-20 ms), and its session gets the sender's CPU priority now, not when the first batch is already
+     * on its way (see {@link #takePriorityOf}).
+     */
+    private void prepareToReceive(long sender) {
+        System.gc();
+        if (sender > 0) {
+            int nice = SessionPriority.niceOf(sender).orElse(0);
+            try {
+                reportPriority(sender, nice, SessionPriority.set(ProcessHandle.current().pid(), nice), null);
+            } catch (IOException e) {
+                reportPriority(sender, nice, false, e.getMessage());
+            }
+        }
+    }
+
+    /**
      * bin/restart started this runtime in a session of its own that yields the CPU to the sender's relays
      * ({@link SessionPriority}); from the hand-over on, the relays are this runtime's, and its session gets the
-     * sender's priority (0 unless an operator set another).
+     * sender's priority (0 unless an operator set another). Done before the socket appears when the sender was
+     * named ({@link #prepareToReceive}); this is for a sender that was not, or not that one.
      */
     private void takePriorityOf(long sender) {
         int nice = SessionPriority.niceOf(sender).orElse(0);
-        SessionPriority.setLater(nice).whenComplete((set, failure) -> {
-            if (failure != null) {
-                logger.warn("hand-over: this runtime's session keeps its priority: {}", failure.getCause().getMessage());
-            } else if (set) {
-                logger.info("hand-over: this runtime's session now has the CPU priority of process {}'s (nice {})", sender, nice);
-            }
-        });
+        SessionPriority.setLater(nice).whenComplete((set, failure) ->
+                reportPriority(sender, nice, Boolean.TRUE.equals(set), failure == null ? null : failure.getCause().getMessage()));
+    }
+
+    private void reportPriority(long sender, int nice, boolean set, String failure) {
+        if (failure != null) {
+            logger.warn("hand-over: this runtime's session keeps its priority: {}", failure);
+        } else if (set) {
+            logger.info("hand-over: this runtime's session now has the CPU priority of process {}'s (nice {})", sender, nice);
+        }
     }
 
     /** Once every handed-over entry with handles was claimed here, the sender may let go of its copies. */
@@ -488,6 +532,7 @@ public final class HandleParkingLot implements HandleParking {
     @Deactivate
     synchronized void deactivate() {
         deactivated = true;
+        usersReady.completeExceptionally(new IllegalStateException("the native-socket bundle stopped before the hand-over began"));
         if (handover != null) {
             handover.channel().close();
             handover = null;

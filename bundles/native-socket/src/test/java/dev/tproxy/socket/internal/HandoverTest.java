@@ -127,14 +127,17 @@ class HandoverTest {
     }
 
     @Test
-    void aLotReceivingInTheBackgroundAnswersItsUsersOnlyOnceEverythingArrived(@TempDir Path dir) throws Exception {
+    void aLotReceivingInTheBackgroundWaitsForItsUsersAndAnswersThemOnlyOnceEverythingArrived(@TempDir Path dir) throws Exception {
         HandleParkingLot sender = new HandleParkingLot(LOGGER);
         HandleParkingLot receiver = new HandleParkingLot(LOGGER);
         Pipe pipe = service.openPipe(65536);
         sender.park("relay/3", Map.of("id", 3L), List.of(pipe), Duration.ofMinutes(1));
         sender.park("counters", Map.of("accepted", 3L), List.of(), Duration.ofMinutes(1));
         Path socket = dir.resolve("handover.sock");
-        receiver.receiveInBackground(socket, Duration.ofSeconds(5));
+        receiver.receiveInBackground(socket, Duration.ofSeconds(5), 0);
+        // the socket appears (and bin/restart starts the hand-over) only once the lot's users are ready for it
+        Thread.sleep(300);
+        assertFalse(Files.exists(socket), "a hand-over socket before any user of the lot asked");
         // asked before anything was sent: without waiting, both would answer "nothing here"
         CompletableFuture<List<String>> keys = CompletableFuture.supplyAsync(() -> receiver.keys("counters"));
         CompletableFuture<Parked> claimed = CompletableFuture.supplyAsync(() -> receiver.claim("relay/3").orElseThrow());
@@ -153,7 +156,7 @@ class HandoverTest {
     @Test
     void aHandOverThatNeverComesFailsTheLotsUsersNamingIt(@TempDir Path dir) {
         HandleParkingLot receiver = new HandleParkingLot(LOGGER);
-        receiver.receiveInBackground(dir.resolve("handover.sock"), Duration.ofMillis(300));
+        receiver.receiveInBackground(dir.resolve("handover.sock"), Duration.ofMillis(300), 0);
         IllegalStateException failure = assertThrows(IllegalStateException.class, () -> receiver.claim("relay/1"));
         assertTrue(failure.getMessage().startsWith("the hand-over to this runtime failed: "), failure.getMessage());
         assertThrows(IllegalStateException.class, () -> receiver.park("relay/1", Map.of(), List.of(), Duration.ofMinutes(1)));
