@@ -33,7 +33,7 @@ final class DetachedLot implements Supplier<byte[]>, SynchronousBundleListener {
     /** The service property naming the bundle (by id) whose lot this is. */
     static final String DETACHED_FROM = "tproxy.parking.detached.from";
     /** Entries per batch taken over. */
-    static final int BATCH = 16;
+    static final int BATCH = 4;
 
     private final HandleParkingLot lot;
     private final BundleContext system;

@@ -182,7 +182,7 @@ final class HandoverProtocol {
      * stand still from its encoding until the receiver parked its batch, so batches stay small.
      */
     private static final class Batch {
-        private static final int MAX_ENTRIES = 16;
+        private static final int MAX_ENTRIES = 4;
         private static final int TARGET_BYTES = 64 * 1024;
         private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         private final List<Integer> descriptors = new ArrayList<>();
