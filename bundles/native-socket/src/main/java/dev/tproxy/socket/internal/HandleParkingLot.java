@@ -71,6 +71,8 @@ public final class HandleParkingLot implements HandleParking {
     /** Set once deactivated: a hand-over still arriving then has no lot to park in. */
     private boolean deactivated;
     private HandoverProtocol.Received handover;
+    /** The sender whose priority this runtime's session took before its socket appeared ({@link #prepareToReceive}). */
+    private volatile long priorityTakenOf;
     static final String RECEIVE = "tproxy.handover.receive";
     /** The pid of the runtime that is to hand over (set by bin/restart beside {@value #RECEIVE}). */
     static final String SENDER = "tproxy.handover.sender";
@@ -229,6 +231,7 @@ public final class HandleParkingLot implements HandleParking {
             int nice = SessionPriority.niceOf(sender).orElse(0);
             try {
                 reportPriority(sender, nice, SessionPriority.set(ProcessHandle.current().pid(), nice), null);
+                priorityTakenOf = sender;
             } catch (IOException e) {
                 reportPriority(sender, nice, false, e.getMessage());
             }
@@ -242,6 +245,9 @@ public final class HandleParkingLot implements HandleParking {
      * named ({@link #prepareToReceive}); this is for a sender that was not, or not that one.
      */
     private void takePriorityOf(long sender) {
+        if (sender == priorityTakenOf) {
+            return; // taken already: no thread, no /proc reads while the first batches cross
+        }
         int nice = SessionPriority.niceOf(sender).orElse(0);
         SessionPriority.setLater(nice).whenComplete((set, failure) ->
                 reportPriority(sender, nice, Boolean.TRUE.equals(set), failure == null ? null : failure.getCause().getMessage()));
