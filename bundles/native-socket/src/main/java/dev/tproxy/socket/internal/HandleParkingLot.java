@@ -13,7 +13,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -108,10 +107,25 @@ public final class HandleParkingLot implements HandleParking {
             if (context.getBundle(0).getState() == Bundle.ACTIVE) {
                 usersReady.complete(null);
             }
-            long sender = Long.parseLong(Objects.requireNonNullElse(context.getProperty(SENDER), "0"));
-            receiveInBackground(Path.of(socket), Duration.ofSeconds(Long.parseLong(Objects.requireNonNullElse(context.getProperty(TIMEOUT), "30"))),
-                    sender);
+            long sender = wholeNumber(SENDER, context.getProperty(SENDER), 0);
+            receiveInBackground(Path.of(socket), Duration.ofSeconds(wholeNumber(TIMEOUT, context.getProperty(TIMEOUT), 30)), sender);
         }
+    }
+
+    /** {@code value} (framework property {@code name}, set by bin/restart) as a number, {@code absent} when unset. */
+    static long wholeNumber(String name, String value, long absent) {
+        if (value == null || value.isBlank()) {
+            return absent;
+        }
+        try {
+            long number = Long.parseLong(value.strip());
+            if (number >= 0) {
+                return number;
+            }
+        } catch (NumberFormatException e) {
+            // named below
+        }
+        throw new IllegalArgumentException("the framework property " + name + " is '" + value + "', not a whole number >= 0");
     }
 
     HandleParkingLot(Logger logger) {

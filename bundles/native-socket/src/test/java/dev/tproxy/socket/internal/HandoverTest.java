@@ -164,6 +164,17 @@ class HandoverTest {
     }
 
     @Test
+    void theHandOversFrameworkPropertiesAreWholeNumbersOrAFailureNamingThem() {
+        assertEquals(30, HandleParkingLot.wholeNumber(HandleParkingLot.TIMEOUT, null, 30));
+        assertEquals(12, HandleParkingLot.wholeNumber(HandleParkingLot.TIMEOUT, " 12 ", 30));
+        for (String bad : List.of("20s", "-1")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> HandleParkingLot.wholeNumber(HandleParkingLot.TIMEOUT, bad, 30));
+            assertEquals("the framework property tproxy.handover.timeout is '" + bad + "', not a whole number >= 0", e.getMessage());
+        }
+    }
+
+    @Test
     void noReceiverIsAClearFailureAndKeepsEverything(@TempDir Path dir) {
         HandleParkingLot sender = new HandleParkingLot(LOGGER);
         Pipe pipe = service.openPipe(65536);
