@@ -19,11 +19,12 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Keeps the bytes of parked connections moving while their owner is away (a hot update of the proxy, an update of
- * this bundle, a restart's hand-over): each parked {@link Flow} is spliced, source to pipe to sink, on one thread
- * of its own with an edge-triggered epoll, until its entry is stopped. Like the proxy's relay it reads only into
+ * this bundle, a restart's hand-over): each parked {@link Flow} is spliced, source to pipe to sink, with an
+ * edge-triggered epoll on one of {@link #KEEPERS} threads (one per core, as the engine's loops: the entries take
+ * turns, so one thread would carry, while parked, what all the loops carried), until its entry is stopped. Like the proxy's relay it reads only into
  * an empty pipe, so the kernel's buffers carry the back-pressure. A flow that meets its source's end of stream,
  * urgent data or an error halts and leaves that to its owner: the end of stream and the urgent data stay queued,
- * the error is written into the flow. The thread, its epoll and its eventfd exist only while something moves.
+ * the error is written into the flow. The threads, their epolls and eventfds exist only while something moves.
  */
 final class ParkedFlows implements AutoCloseable {
     private static final int EVENTS = EpollEvents.IN | EpollEvents.OUT | EpollEvents.RDHUP | EpollEvents.PRI
@@ -32,6 +33,8 @@ final class ParkedFlows implements AutoCloseable {
     private static final int ROUNDS = 32;
     private static final long WAKEUP = 0;
     private static final int HANDLE_BITS = 8;
+    /** Threads that move flows: one per core (at most 8), each given every KEEPERS-th entry. */
+    static final int KEEPERS = Math.min(8, Math.max(1, Runtime.getRuntime().availableProcessors()));
     /** Pipes this lot may hold open for idle directions that got bytes while parked (each 2 descriptors). */
     static final int MAX_OPENED_PIPES = 1024;
 
@@ -39,8 +42,8 @@ final class ParkedFlows implements AutoCloseable {
     private final AtomicLong tokens = new AtomicLong();
     /** Pipes opened here and not yet given back with a stopped entry. */
     private final AtomicInteger openedPipes = new AtomicInteger();
-    /** The thread that moves the flows, while there are any. */
-    private Keeper keeper;
+    /** The threads that move the flows, each made when an entry is first given to it while there are any. */
+    private final Keeper[] keepers = new Keeper[KEEPERS];
     private boolean closing;
 
     /** One parked entry's flows; its monitor is held while they move, and by {@link #stop}. */
@@ -107,10 +110,13 @@ final class ParkedFlows implements AutoCloseable {
         if (flows.isEmpty() || closing) {
             return null;
         }
-        if (keeper == null || keeper.dead) {
-            keeper = new Keeper();
+        long token = tokens.incrementAndGet();
+        int slot = (int) (token % KEEPERS);
+        if (keepers[slot] == null || keepers[slot].dead) {
+            keepers[slot] = new Keeper(slot);
         }
-        Moving entry = new Moving(tokens.incrementAndGet(), keeper, handles, flows, opensPipes);
+        Keeper keeper = keepers[slot];
+        Moving entry = new Moving(token, keeper, handles, flows, opensPipes);
         moving.put(entry.token, entry);
         try {
             synchronized (entry) {
@@ -148,26 +154,39 @@ final class ParkedFlows implements AutoCloseable {
         synchronized (this) {
             moving.remove(entry.token);
             openedPipes.addAndGet(-entry.pipesOpened); // the owner's from now on
-            if (moving.isEmpty() && keeper != null) {
-                keeper.retire();
-                keeper = null;
+            if (moving.isEmpty()) {
+                retireKeepers();
             }
         }
         return stopped;
     }
 
-    /** The thread that moves the flows, with its epoll; it closes both when retired. */
+    /** Retires every keeper; they are made again as entries come. Returns them, to wait for. */
+    private List<Keeper> retireKeepers() {
+        List<Keeper> retired = new ArrayList<>();
+        for (int slot = 0; slot < KEEPERS; slot++) {
+            if (keepers[slot] != null) {
+                keepers[slot].retire();
+                retired.add(keepers[slot]);
+                keepers[slot] = null;
+            }
+        }
+        return retired;
+    }
+
+    /** A thread that moves flows, with its epoll; it closes both when retired. */
     private final class Keeper {
         final JnaEpoll epoll = JnaEpoll.open(256);
         final JnaEventFd wakeup = JnaEventFd.open();
         /** Entries whose flows used their turn with work left: this keeper's thread only. */
         final Deque<Moving> again = new ArrayDeque<>();
-        final Thread thread = new Thread(this::run, "tproxy-parked-flows");
+        final Thread thread;
         volatile boolean retired;
         /** The thread ended on something unexpected: its entries stand still, the next start makes a new keeper. */
         volatile boolean dead;
 
-        Keeper() {
+        Keeper(int slot) {
+            thread = new Thread(this::run, "tproxy-parked-flows-" + slot);
             epoll.register(wakeup, EpollEvents.IN, WAKEUP);
             thread.setDaemon(true);
             thread.start();
@@ -306,21 +325,20 @@ final class ParkedFlows implements AutoCloseable {
         return true;
     }
 
-    /** Stops the keeper's thread; every entry must have been stopped first, and none is started from now on. */
+    /** Stops the keepers' threads; every entry must have been stopped first, and none is started from now on. */
     @Override
     public void close() {
-        Keeper last;
+        List<Keeper> last;
         synchronized (this) {
             closing = true;
-            last = keeper;
-            keeper = null;
+            last = retireKeepers();
         }
-        if (last != null) {
-            last.retire();
+        for (Keeper keeper : last) {
             try {
-                last.thread.join(5000);
+                keeper.thread.join(5000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                return;
             }
         }
     }
