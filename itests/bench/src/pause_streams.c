@@ -2,8 +2,9 @@
  * pause_streams: the streams of itests/bench/pause.
  *
  *   pause_streams echo PORT             an echo server (run in the server's namespace)
- *   pause_streams streams N HOST PORT   N connections, each sending 256 random bytes (the same ones every time),
- *                                       waiting for their echo, then 10 ms, and again
+ *   pause_streams streams N HOST PORT [SIZE]
+ *                                       N connections, each sending SIZE random bytes (256 unless given; the same
+ *                                       ones every time), waiting for their echo, then 10 ms, and again
  *
  * The streams read commands on stdin: "reset" starts a window, "report NAME" prints
  *   NAME: longest silence X ms (until HH:MM:SS.mmmZ, UTC), wrong echoes W, broken streams B
@@ -34,11 +35,12 @@
 
 #include "bench_addr.h"
 
-#define MSG 256
+#define MSG 256             /* the message's size unless given */
+#define MAX_MSG (1 << 20)
 #define GAP_NS 10000000LL          /* the wait between an echo and the next send */
 #define CONNECT_NS 10000000000LL   /* longer than this to connect is a failure, not a slow start */
 #define MAX_FD 8192
-#define ECHO_BUF 2048
+#define ECHO_BUF 16384      /* per connection; untouched pages of it cost nothing */
 
 static int64_t now_ns(void) {
     struct timespec t;
@@ -49,7 +51,7 @@ static int64_t now_ns(void) {
 static void die(const char *what) { perror(what); exit(1); }
 
 static int usage(void) {
-    fprintf(stderr, "usage: pause_streams echo PORT\n       pause_streams streams N HOST PORT\n");
+    fprintf(stderr, "usage: pause_streams echo PORT\n       pause_streams streams N HOST PORT [SIZE]\n");
     return 2;
 }
 
@@ -129,11 +131,12 @@ struct stream {
     int64_t longest;   /* the longest time between two completed echoes in this window */
     int64_t longest_end;   /* when it ended */
     int64_t due;       /* SLEEPING: when to send again */
-    unsigned char msg[MSG], in[MSG];
+    unsigned char *msg, *in;   /* msg_size bytes each */
 };
 
 static struct stream *st;
-static int count, ep, broken, wrong;
+static int count, ep, broken, wrong, msg_size = MSG;
+static unsigned char *scratch;   /* bytes that came outside an exchange */
 /* Every stream sleeps the same 10 ms, so they fall due in the order they went to sleep: a FIFO is a timer queue. */
 static int *queue, qhead, qlen;
 
@@ -144,11 +147,11 @@ static void fail(struct stream *s) {
 }
 
 static void send_rest(struct stream *s) {
-    ssize_t w = write(s->fd, s->msg + s->sent, MSG - s->sent);
+    ssize_t w = write(s->fd, s->msg + s->sent, msg_size - s->sent);
     if (w < 0 && errno != EAGAIN && errno != EINTR) { fail(s); return; }
     s->sent += w > 0 ? (int) w : 0;
-    if ((s->sent < MSG) != s->out) {
-        s->out = s->sent < MSG;
+    if ((s->sent < msg_size) != s->out) {
+        s->out = s->sent < msg_size;
         set(ep, EPOLL_CTL_MOD, s->fd, s->out ? EPOLLIN | EPOLLOUT : EPOLLIN, (uint32_t) (s - st));
     }
 }
@@ -160,15 +163,14 @@ static void start_send(struct stream *s) {
 }
 
 static void receive(struct stream *s, int64_t now) {
-    unsigned char scratch[MSG];
     int expecting = s->state == SENDING;   /* bytes outside an exchange are wrong, and read to be dropped */
-    ssize_t r = expecting ? read(s->fd, s->in + s->got, MSG - s->got) : read(s->fd, scratch, sizeof scratch);
+    ssize_t r = expecting ? read(s->fd, s->in + s->got, msg_size - s->got) : read(s->fd, scratch, msg_size);
     if (r < 0 && (errno == EAGAIN || errno == EINTR)) return;
     if (r <= 0) { fail(s); return; }
     if (!expecting) { wrong++; return; }
     s->got += (int) r;
-    if (s->got < MSG) return;
-    if (memcmp(s->in, s->msg, MSG) != 0) wrong++;
+    if (s->got < msg_size) return;
+    if (memcmp(s->in, s->msg, msg_size) != 0) wrong++;
     if (now - s->last > s->longest) {
         s->longest = now - s->last;
         s->longest_end = now;
@@ -217,7 +219,8 @@ static void command(char *line) {   /* the line without its newline */
 static int streams(const struct sockaddr_storage *target, socklen_t target_len, const char *host, const char *port) {
     st = calloc(count, sizeof *st);
     queue = calloc(count, sizeof *queue);
-    if (!st || !queue) die("calloc");
+    scratch = malloc(msg_size);
+    if (!st || !queue || !scratch) die("calloc");
     ep = epoll_create1(EPOLL_CLOEXEC);
     int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     if (ep < 0 || tfd < 0) die("epoll/timerfd");
@@ -230,7 +233,11 @@ static int streams(const struct sockaddr_storage *target, socklen_t target_len, 
     int connecting = count;
     for (int i = 0; i < count; i++) {
         struct stream *s = &st[i];
-        if (getrandom(s->msg, MSG, 0) != MSG) die("getrandom");
+        s->msg = malloc(msg_size);
+        s->in = malloc(msg_size);
+        if (!s->msg || !s->in) die("malloc");
+        for (int have = 0, r; have < msg_size; have += r)
+            if ((r = (int) getrandom(s->msg + have, msg_size - have, 0)) <= 0) die("getrandom");
         s->fd = socket(target->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (s->fd < 0) die("socket");
         nodelay(s->fd);
@@ -328,11 +335,13 @@ int main(int argc, char **argv) {
         if (port < 0) return usage();
         echo((int) port);
     }
-    if (argc == 5 && strcmp(argv[1], "streams") == 0) {
+    if ((argc == 5 || argc == 6) && strcmp(argv[1], "streams") == 0) {
         struct sockaddr_storage target;
         long n = number(argv[2], 1, 1000000);
+        long size = argc == 6 ? number(argv[5], 1, MAX_MSG) : MSG;
         socklen_t target_len = parse_target(argv[3], argv[4], &target);
-        if (n < 0 || target_len == 0 || number(argv[4], 1, 65535) < 0) return usage();
+        if (n < 0 || size < 0 || target_len == 0 || number(argv[4], 1, 65535) < 0) return usage();
+        msg_size = (int) size;
         count = (int) n;
         return streams(&target, target_len, argv[3], argv[4]);
     }
