@@ -20,9 +20,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Keeps the bytes of parked connections moving while their owner is away (a hot update of the proxy, an update of
  * this bundle, a restart's hand-over): each parked {@link Flow} is spliced, source to pipe to sink, with an
- * edge-triggered epoll on one of {@link #KEEPERS} threads (one per core, as the engine's loops: the entries take
- * turns, so one thread would carry, while parked, what all the loops carried), until its entry is stopped. Like the proxy's relay it reads only into
- * an empty pipe, so the kernel's buffers carry the back-pressure. A flow that meets its source's end of stream,
+ * edge-triggered epoll on one of {@link #KEEPERS} threads (one per core, as the engine's loops: one thread would
+ * carry, while parked, what all the loops carried), until its entry is stopped. Like the proxy's relay it reads
+ * only into an empty pipe, so the kernel's buffers carry the back-pressure. A flow that meets its source's end of stream,
  * urgent data or an error halts and leaves that to its owner: the end of stream and the urgent data stay queued,
  * the error is written into the flow. The threads, their epolls and eventfds exist only while something moves.
  */
